@@ -1,0 +1,54 @@
+# deuxvie — every target installs what it needs (see README).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# Debian tools the agent drives and the tests exercise for real.
+APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edid-decode \
+  pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
+  debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
+
+.PHONY: setup apt venv test lint unit demo bench bench-wipe image test-iso clean
+
+setup: apt venv
+
+apt: .setup-apt.stamp
+.setup-apt.stamp: Makefile
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	fi
+	@touch $@
+
+venv: $(VENV)/.setup-done
+$(VENV)/.setup-done: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+lint: venv
+	$(BIN)/ruff check agent server-stub tests bench
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q
+
+test: setup lint
+	$(BIN)/pytest -q
+
+demo: setup
+	$(BIN)/python -m deuxvie.demo
+
+bench: setup
+	$(BIN)/python -m bench
+
+bench-wipe: setup
+	$(BIN)/python -m bench.wipe
+
+clean:
+	rm -rf $(VENV) .setup-apt.stamp build dist *.egg-info

@@ -1,0 +1,5 @@
+import sys
+
+from deuxvie.cli import main
+
+sys.exit(main())

@@ -1,0 +1,73 @@
+"""One erasure record per disk (NIST SP 800-88 Rev.1 Appendix G fields + nwipe/Blancco)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from deuxvie.model.common import Reason
+
+
+class ErasureStatus(enum.StrEnum):
+    ERASED = "ERASED"
+    ERASED_WITH_WARNINGS = "ERASED_WITH_WARNINGS"
+    FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+    SKIPPED = "SKIPPED"
+
+    @property
+    def certifiable(self) -> bool:
+        return self in (ErasureStatus.ERASED, ErasureStatus.ERASED_WITH_WARNINGS)
+
+
+class NistCategory(enum.StrEnum):
+    CLEAR = "Clear"
+    PURGE = "Purge"
+
+
+@dataclass(frozen=True)
+class MediaIdentity:
+    path: str
+    by_id: str | None
+    vendor: str | None
+    model: str | None
+    serial: str | None
+    wwn: str | None
+    firmware: str | None
+    bus: str | None
+    kind: str
+    logical_sector_bytes: int
+    physical_sector_bytes: int
+    apparent_size_bytes: int
+    native_size_bytes: int | None  # after HPA/DCO; None when unknown
+    hpa: str | None  # "none" | "present" | "removed" | "unknown"
+    dco: str | None
+
+
+@dataclass(frozen=True)
+class IoErrorRecord:
+    offset_bytes: int
+    length_bytes: int
+    phase: str  # "write" | "verify" | "firmware"
+    message: str
+
+
+@dataclass(frozen=True)
+class ErasureRecord:
+    media: MediaIdentity
+    status: ErasureStatus
+    category: NistCategory | None
+    technique: str  # "overwrite-zero", "overwrite-aes-ctr", "nvme-format-ses1", ...
+    commands: tuple[tuple[str, ...], ...]  # exact argv of firmware commands run
+    pattern: str | None
+    passes: int
+    verification: str  # "full" | "sample:PCT" | "none"
+    verification_coverage_pct: float
+    bytes_written: int
+    bytes_verified: int
+    errors: tuple[IoErrorRecord, ...]
+    throughput_bytes_per_s: float | None
+    started_at: str | None  # ISO 8601 UTC
+    ended_at: str | None
+    tool: str  # "deuxvie 0.1.0"
+    reasons: tuple[Reason, ...]
