@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deuxvie.parsers.edid import parse_edid
 from deuxvie.parsers.smartctl import parse_smartctl
 
 
@@ -22,3 +23,14 @@ def test_every_smartctl_capture_parses_without_any_exception(corpus_dir: Path) -
         else:
             assert facts.messages, f"{path.name}: no model and no smartctl message"
     assert with_model == len(files) - 5  # the five *ERROR_* captures
+
+
+def test_every_edid_parses_and_matches_its_twin(corpus_dir: Path) -> None:
+    files = _files(corpus_dir / "edid")
+    assert len(files) >= 60
+    for path in files:
+        info = parse_edid(path.read_bytes())
+        twin = path.with_suffix(".txt" if path.suffix == ".bin" else ".bin")
+        if twin.exists():
+            assert parse_edid(twin.read_bytes()) == info, path.name
+        assert info.checksum_valid and info.preferred is not None, path.name
