@@ -51,6 +51,7 @@ class Config:
     unattended: bool = False
     power_off: bool = False
     wipe_method: str = "purge"  # purge where the media supports it, else clear
+    wipe_removable: bool = False  # also wipe USB/SD media attached to the donated PC
     verify: str = "full"  # full | sample:PCT | none
     selftest: str = "short"  # short | long | none
     cpu_stress_s: int = 60
@@ -167,6 +168,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "power_off": ("power_off", _to_bool),
     "wipe.method": ("wipe_method", _choice("purge", "clear")),
     "wipe.verify": ("verify", _to_verify),
+    "wipe.removable": ("wipe_removable", _to_bool),
     "tests.selftest": ("selftest", _choice("short", "long", "none")),
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),
