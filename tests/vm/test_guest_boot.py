@@ -31,10 +31,11 @@ def test_guest_runs_agent_and_sees_disks_by_serial(guest_boot: GuestBoot, vm_dir
     assert disks["DVSATA0001"]["tran"] == "sata"
     assert disks["DVSATA0001"]["model"] == "DEUXVIE GOOD SATA"
     assert disks["DVUSBSTICK"]["tran"] == "usb"
+    assert disks["DVUSBSTICK"]["mountpoints"] == ["/run/live/medium"]  # like live-boot
     assert all(int(d["size"]) == 64 * 1024 * 1024 for d in disks.values())
-    # booting with the stick attached leaves it byte-identical (udev/blkid only read it)
+    # booting with the stick mounted read-only leaves it byte-identical
     assert hashlib.sha256(pc.usb.read_bytes()).hexdigest() == usb_before
-    assert pc.usb.read_bytes()[: len(USB_PATTERN)] == USB_PATTERN
+    assert pc.usb.read_bytes()[-len(USB_PATTERN) * 100 :].count(USB_PATTERN) >= 99
 
 
 def test_shell_cmd_sees_blkdebug_errors_at_chosen_sector(
