@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deuxvie.parsers.dmidecode import parse_dmidecode
 from deuxvie.parsers.edid import parse_edid
 from deuxvie.parsers.smartctl import parse_smartctl
 
@@ -34,3 +35,13 @@ def test_every_edid_parses_and_matches_its_twin(corpus_dir: Path) -> None:
         if twin.exists():
             assert parse_edid(twin.read_bytes()) == info, path.name
         assert info.checksum_valid and info.preferred is not None, path.name
+
+
+def test_every_dmidecode_dump_parses(corpus_dir: Path) -> None:
+    files = _files(corpus_dir / "dmidecode")
+    assert len(files) >= 19
+    for path in files:
+        info = parse_dmidecode(path.read_bytes())
+        # Every corpus dump has at least one populated DIMM and a BIOS vendor.
+        assert info.memory.modules and info.memory.total_bytes > 0, path.name
+        assert info.bios.vendor is not None, path.name
