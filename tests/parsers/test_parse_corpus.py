@@ -6,6 +6,7 @@ from pathlib import Path
 
 from deuxvie.parsers.dmidecode import parse_dmidecode
 from deuxvie.parsers.edid import parse_edid
+from deuxvie.parsers.lspci import gpus, network_controllers, parse_lspci
 from deuxvie.parsers.smartctl import parse_smartctl
 
 
@@ -45,3 +46,10 @@ def test_every_dmidecode_dump_parses(corpus_dir: Path) -> None:
         # Every corpus dump has at least one populated DIMM and a BIOS vendor.
         assert info.memory.modules and info.memory.total_bytes > 0, path.name
         assert info.bios.vendor is not None, path.name
+
+
+def test_every_lspci_capture_parses(corpus_dir: Path) -> None:
+    for path in _files(corpus_dir / "lspci"):
+        devices = parse_lspci(path.read_bytes())
+        assert len(gpus(devices)) == 1, path.name  # each snapshot is a PC with one iGPU
+        assert network_controllers(devices), path.name
