@@ -17,7 +17,7 @@ from deuxvie.model.pci import PciDevice
 from deuxvie.parsers.errors import ParseError
 from deuxvie.parsers.numbers import decode_text
 
-__all__ = ["gpus", "network_controllers", "parse_lspci"]
+__all__ = ["gpus", "network_controllers", "parse_gpus", "parse_lspci"]
 
 # PCI class codes (PCI Code and ID Assignment spec, base class 03 display, 02 network).
 _GPU_CLASSES = ("VGA compatible controller", "3D controller", "Display controller")
@@ -43,6 +43,11 @@ def parse_lspci(text: str | bytes) -> tuple[PciDevice, ...]:
     if not devices:
         raise ParseError("no PCI device line ('00:02.0 Class: ...' or 'Slot:') in lspci output")
     return tuple(devices)
+
+
+def parse_gpus(text: str | bytes) -> tuple[Gpu, ...]:
+    """The display controllers of an lspci output (probes/gpu.py runs ``lspci -vmm -nn``)."""
+    return gpus(parse_lspci(text))
 
 
 def gpus(devices: tuple[PciDevice, ...]) -> tuple[Gpu, ...]:
