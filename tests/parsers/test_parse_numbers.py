@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from deuxvie.parsers.numbers import decode_text, leading_int
 
 
