@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from deuxvie.model.common import Reason
+from deuxvie.model.smart import SmartFacts
 
 
 class ErasureStatus(enum.StrEnum):
@@ -71,3 +72,7 @@ class ErasureRecord:
     ended_at: str | None
     tool: str  # "deuxvie 0.1.0"
     reasons: tuple[Reason, ...]
+    # SMART read just before and after the erasure (the certificate shows both); None when
+    # not read (USB bridges without SAT pass-through, tool missing).
+    smart_before: SmartFacts | None = None
+    smart_after: SmartFacts | None = None
