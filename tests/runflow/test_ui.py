@@ -125,7 +125,7 @@ def test_failed_and_untested_steps_are_named_on_the_final_screen() -> None:
     out = Pipeline(
         LocalHost(),
         Config(unattended=True, printer="file:/tmp"),
-        fake_steps(Calls(), MACHINE, cpu=cpu, ram=None),
+        fake_steps(Calls(), MACHINE, cpu=cpu, ram=None, grade=None),
         observer=ui,
     ).run()
     ui.final(out)
@@ -133,6 +133,9 @@ def test_failed_and_untested_steps_are_named_on_the_final_screen() -> None:
     assert (
         "Test du processeur : erreur : RuntimeError: stress kernel returned a wrong result" in text
     )
+    # without a grade: a big "?" and the run's own list of untested steps
+    assert "pas de verdict : classement indisponible" in text
+    assert big("?")[0] in text
     assert "Non testé : Test de la mémoire" in text
     assert "aucun serveur configuré" in text
 

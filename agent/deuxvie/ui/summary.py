@@ -45,12 +45,11 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
         suggestion = grade.suggestion.text(lang)
         untested = grade.untested
 
-    # The run's own view of untested steps joins the grade's (a test switched off or not
-    # available in this build must show even when the grader did not list it).
-    step_untested = tuple(
-        pick(STEP_NAMES[r.name], lang) for r in outcome.results if r.state == StepState.UNTESTED
-    )
-    untested = tuple(dict.fromkeys((*untested, *step_untested)))
+    if grade is None:
+        # Without a grade, the run's own view of what could not be tested is all there is.
+        untested = tuple(
+            pick(STEP_NAMES[r.name], lang) for r in outcome.results if r.state == StepState.UNTESTED
+        )
 
     disks = tuple(
         (
