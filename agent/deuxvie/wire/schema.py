@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from deuxvie.wire.errors import ReportSchemaError
 
@@ -31,9 +32,23 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def _leaves(err: ValidationError) -> list[ValidationError]:
+    """The specific failures under an anyOf/oneOf: "grade: missing verdict", not "grade is
+    not valid under any of the given schemas". The branch that failed only on its type
+    (the `null` alternative) is not what the sender meant, so it is skipped."""
+    if not err.context:
+        return [err]
+    subs = [e for e in err.context if not (e.validator == "type" and not e.relative_path)]
+    out: list[ValidationError] = []
+    for sub in subs or list(err.context):
+        out.extend(_leaves(sub))
+    return out or [err]
+
+
 def report_errors(report: Any) -> list[str]:
     """Every violation as "path: message", best first (empty when valid)."""
-    errors = sorted(_validator().iter_errors(report), key=lambda e: (len(e.path), e.message))
+    leaves = [leaf for err in _validator().iter_errors(report) for leaf in _leaves(err)]
+    errors = sorted(leaves, key=lambda e: (len(e.absolute_path), e.message))
     out = []
     for err in errors[:MAX_ERRORS_REPORTED]:
         path = "/" + "/".join(str(p) for p in err.absolute_path)
