@@ -40,3 +40,36 @@ def counts(app: Flask) -> dict[str, int]:
 
 
 EMPTY = {"reports": 0, "devices": 0, "erasure_records": 0, "donors": 0, "lots": 0}
+
+
+class LiveServer:
+    """The real WSGI server (werkzeug, threaded) on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
