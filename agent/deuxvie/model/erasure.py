@@ -71,3 +71,12 @@ class ErasureRecord:
     ended_at: str | None
     tool: str  # "deuxvie 0.1.0"
     reasons: tuple[Reason, ...]
+    # Added by the wipe engine (defaults keep older constructors valid).
+    device: str = ""  # the path the operator gave (display only; identity is in media)
+    errors_total: int = 0  # exact count even when `errors` is truncated
+    bytes_total: int = 0  # addressable bytes of the device when wiped
+    size_before_bytes: int | None = None  # apparent size before an HPA was removed
+    size_after_bytes: int | None = None  # apparent size after
+    duration_s: float | None = None
+    verification_samples: int = 0  # ranges read back (1 for a full verify)
+    firmware_log: tuple[str, ...] = ()  # status lines read back from the drive
