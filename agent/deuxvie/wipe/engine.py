@@ -345,7 +345,12 @@ def _overwrite(dev: BlockIO, plan: WipePlan, run: _Run, journal: Journal, key: s
         m.cb = _journaling(journal, key, m.cb)
         m.min_interval_s = 0.5
         t0 = time.monotonic()
-        res = write_pass(dev, pattern, m, block_bytes=opts.block_bytes, retries=opts.io_retries)
+        try:
+            res = write_pass(dev, pattern, m, block_bytes=opts.block_bytes,
+                             retries=opts.io_retries)
+        except Interrupted:
+            run.bytes_written += m.done  # what was written before the stop request
+            raise
         run.io_seconds += time.monotonic() - t0
         run.bytes_written += res.bytes_written
         run.add_log(res.errors)
