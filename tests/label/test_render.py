@@ -94,3 +94,18 @@ def test_long_asset_id_still_decodes(report: dict[str, Any]) -> None:
     rep["asset_id"] = "EMMAUS-CONNECT-LYON-2026-0001234"
     image = render_label(rep, "29x90", SERVER)
     assert ("CODE128", rep["asset_id"]) in _codes(image)
+
+
+def test_sample_report_follows_the_wire_schema(report: dict[str, Any]) -> None:
+    from deuxvie.wire.schema import validate_report
+
+    validate_report(report)  # raises when the sample drifts from the contract
+
+
+@pytest.mark.parametrize("size", ["62", "29x90"])
+def test_server_example_report(example_report: dict[str, Any], size: str) -> None:
+    image = render_label(example_report, size, SERVER)
+    assert _codes(image) == {
+        ("QRCODE", f"{SERVER}/c/{example_report['uuid']}"),
+        ("CODE128", example_report["asset_id"]),
+    }
