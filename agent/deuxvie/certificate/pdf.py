@@ -50,7 +50,6 @@ class _Doc(FPDF):
         self.report_uuid = uuid
         self.add_font("DejaVu", "", str(font_path("regular")))
         self.add_font("DejaVu", "B", str(font_path("bold")))
-        self.add_font("DejaVuMono", "", str(font_path("mono")))
         self.set_auto_page_break(auto=True, margin=14)
         self.set_margins(15, 12, 15)
 
