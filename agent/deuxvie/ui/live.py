@@ -217,7 +217,7 @@ def final_screen(outcome: RunOutcome, lang: str = "fr") -> RenderableType:
     s = summarise(outcome, lang)
     style = VERDICT_STYLES[s.verdict] if s.verdict is not None else "bold magenta"
     body = Text(justify="left")
-    for line in big(s.big_word):
+    for line in big(s.big_word, scale=2):
         body.append(line + "\n", style=style)
     body.append(s.subtitle + "\n", style=style)
     if s.interrupted:
