@@ -46,7 +46,7 @@ class Config:
     asset_prefix: str = "DV"
     policy_file: Path | None = None  # None: the grading module's shipped default
     printer: str | None = None  # e.g. "file:/dir", "brother_ql:tcp://10.0.0.5", "cups:QL700"
-    label_size: str = "62mm"
+    label_size: str = "62"  # deuxvie.label.config.SIZES
     language: str = "fr"
     unattended: bool = False
     power_off: bool = False
@@ -128,6 +128,14 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return conv
 
 
+def _label_size(value: Any) -> str:
+    from deuxvie.label.config import label_size  # the label area owns the list of sizes
+
+    text = _to_str(value).strip()
+    label_size(text)  # ValueError names the known sizes
+    return text
+
+
 def _to_url(value: Any) -> str | None:
     text = _to_str(value).strip().rstrip("/")
     if not text:
@@ -162,7 +170,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "asset.prefix": ("asset_prefix", _to_str),
     "policy.file": ("policy_file", _OPT_PATH),
     "label.printer": ("printer", _to_opt_str),
-    "label.size": ("label_size", _to_str),
+    "label.size": ("label_size", _label_size),
     "language": ("language", _choice("fr", "en")),
     "unattended": ("unattended", _to_bool),
     "power_off": ("power_off", _to_bool),
