@@ -158,7 +158,7 @@ def _text(
 
 def _qr_side(url: str, side: int) -> int:
     """The side (dots) the QR code of url takes in a side x side box: whole-dot modules."""
-    modules = segno.make(url, error="m").symbol_size(scale=1, border=QR_BORDER_MODULES)[0]
+    modules = int(segno.make(url, error="m").symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = side // modules
     if scale < 2:
         raise ValueError(f"QR code of {modules} modules does not fit in {side} dots")
@@ -169,7 +169,7 @@ def _qr(image: Image.Image, url: str, x: int, y: int, side: int) -> int:
     """Draw the QR code with whole-dot modules in the top-left of a side x side box;
     returns the side actually used (see _qr_side)."""
     qr = segno.make(url, error="m")
-    modules = qr.symbol_size(scale=1, border=QR_BORDER_MODULES)[0]
+    modules = int(qr.symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = _qr_side(url, side) // modules
     draw = ImageDraw.Draw(image)
     for row, bits in enumerate(qr.matrix_iter(scale=1, border=QR_BORDER_MODULES)):
