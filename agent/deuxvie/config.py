@@ -52,6 +52,9 @@ class Config:
     power_off: bool = False
     wipe_method: str = "purge"  # purge where the media supports it, else clear
     wipe_removable: bool = False  # also wipe USB/SD media attached to the donated PC
+    # After a power cut, the next run reports the disk INTERRUPTED (journal on the stick)
+    # and does not wipe it again unless this is set (e.g. deuxvie.wipe.restart_interrupted=1).
+    wipe_restart_interrupted: bool = False
     verify: str = "full"  # full | sample:PCT | none
     selftest: str = "short"  # short | long | none
     cpu_stress_s: int = 60
@@ -177,6 +180,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "wipe.method": ("wipe_method", _choice("purge", "clear")),
     "wipe.verify": ("verify", _to_verify),
     "wipe.removable": ("wipe_removable", _to_bool),
+    "wipe.restart_interrupted": ("wipe_restart_interrupted", _to_bool),
     "tests.selftest": ("selftest", _choice("short", "long", "none")),
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),

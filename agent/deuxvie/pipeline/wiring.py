@@ -186,6 +186,18 @@ _PHASES = {
 }
 
 
+def wipe_options(cfg: Config) -> Any:
+    """The engine's options from the stick's config (a seam for tests: throttle_s)."""
+    from deuxvie.wipe.plan import Method, WipeOptions
+
+    return WipeOptions(
+        method=Method.AUTO,
+        verify=cfg.verify,
+        allow_purge=cfg.wipe_method == "purge",
+        restart_interrupted=cfg.wipe_restart_interrupted,
+    )
+
+
 def wipe_step(ctx: StepContext) -> StepOutput:
     """Plan each selected disk, then run all plans in parallel (one worker per disk).
     Ctrl-C sets the engine's stop flag and waits for the workers: their records say
@@ -194,15 +206,13 @@ def wipe_step(ctx: StepContext) -> StepOutput:
     from deuxvie.wipe.engine import run_wipes
     from deuxvie.wipe.identity import probe_capabilities, probe_media
     from deuxvie.wipe.journal import Journal
-    from deuxvie.wipe.plan import Method, WipeOptions, WipeTarget, plan_wipe
+    from deuxvie.wipe.plan import WipeTarget, plan_wipe
     from deuxvie.wipe.progress import WipeProgress
 
     data = ctx.data
     cfg = data.config
     lang = cfg.language
-    options = WipeOptions(
-        method=Method.AUTO, verify=cfg.verify, allow_purge=cfg.wipe_method == "purge"
-    )
+    options = wipe_options(cfg)
     names = {d.path: d.name for d in data.wipe_targets}
     plans = []
     for disk in data.wipe_targets:
