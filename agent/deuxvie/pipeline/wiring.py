@@ -300,6 +300,9 @@ def resolve_server(config: Config) -> Config:
     return dataclasses.replace(config, server_url=server) if server else config
 
 
+UNSET = "(non renseigné / not set)"
+
+
 def report_step(ctx: StepContext) -> StepOutput:
     from deuxvie import wire
     from deuxvie.report.build import EvidenceTooLarge, ReportContext, build_report
@@ -308,6 +311,20 @@ def report_step(ctx: StepContext) -> StepOutput:
     data = ctx.data
     cfg = data.config
     store = StationStore(cfg.station_dir)
+    notes = []
+    if not store.key_path.exists() and not store.info_path.exists():
+        # A stick without a station yet: make the key now, so this machine's report is
+        # signed and spooled; `deuxvie station enrol` + `deuxvie sync` deliver it later.
+        created = store.init()
+        notes.append(
+            reason(
+                "report.station_created",
+                f"station {created['station_id']} créée sur la clé : à enrôler "
+                "(deuxvie station enrol) avant l'envoi",
+                f"station {created['station_id']} created on the stick: enrol it "
+                "(deuxvie station enrol) before upload",
+            )
+        )
     try:
         info = store.info()
     except StationError as exc:
@@ -325,8 +342,10 @@ def report_step(ctx: StepContext) -> StepOutput:
     context = ReportContext(
         station_id=info["station_id"],
         key_id=info["key_id"],
-        operator=cfg.operator,
-        organisation=cfg.organisation,
+        # The schema wants both non-empty; a stick without them still gets its report,
+        # saying plainly that nobody filled them in.
+        operator=cfg.operator or UNSET,
+        organisation=cfg.organisation or UNSET,
         donor_id=cfg.donor_id,
         donor_name=cfg.donor_name,
         lot_id=cfg.lot_id,
@@ -334,7 +353,6 @@ def report_step(ctx: StepContext) -> StepOutput:
     )
     inventory = data.inventory
     assert inventory is not None  # the orchestrator always sets one
-    notes = []
 
     def build(evidence: Path | None) -> dict[str, Any]:
         return build_report(
