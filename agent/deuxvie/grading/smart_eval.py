@@ -203,3 +203,17 @@ def evaluate_smart(facts: SmartFacts, policy: Policy) -> tuple[SmartVerdict, tup
     if warns:
         return SmartVerdict.WARN, tuple(warns)
     return SmartVerdict.PASS, ()
+
+
+def verdict_fields(facts: SmartFacts, policy: Policy | None = None) -> dict[str, object]:
+    """{"verdict", "reasons": [{code, en, fr}]} for `deuxvie parse smartctl` output
+    (default policy unless one is given)."""
+    if policy is None:
+        from deuxvie.grading.policy import default_policy
+
+        policy = default_policy()
+    verdict, reasons = evaluate_smart(facts, policy)
+    return {
+        "verdict": verdict.value,
+        "reasons": [{"code": r.code, "en": r.en, "fr": r.fr} for r in reasons],
+    }
