@@ -30,7 +30,7 @@ def _ok(outcome: dict[str, Any]) -> Any:
 def test_inventory_of_the_reference_pc(guest_boot: GuestBoot, vm_dir: Path) -> None:
     pc = reference_pc(vm_dir)
 
-    run = run_guest(pc.machine, guest_boot, vm_dir, "inventory", timeout_s=360)
+    run = run_guest(pc.machine, guest_boot, vm_dir, "inventory", timeout_s=600)
 
     assert run.exit_code == 0, run.console[-3000:]
     inv = json.loads(run.results)

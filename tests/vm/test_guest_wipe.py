@@ -52,7 +52,7 @@ def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     virtio_before = hashlib.sha256(pc.virtio.read_bytes()).hexdigest()
 
     run = run_guest(pc.machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=WIPE_SCRIPT,
-                    timeout_s=480)  # fmt: skip
+                    timeout_s=900)  # fmt: skip
 
     assert run.exit_code == 1, run.console[-3000:]  # one disk FAILED: the command says so
     records = {r["media"]["serial"]: r for r in json.loads(run.results)}
