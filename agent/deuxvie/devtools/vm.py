@@ -294,7 +294,9 @@ def qemu_argv(
     Kernel command line: `machine.kernel_args` (e.g. deuxvie.KEY=VALUE config overrides), then
     `--` and `init_args` (what the test /init runs), which the kernel hands to /init as
     arguments and the agent's config parser ignores."""
-    cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", *machine.kernel_args]
+    # usb-storage.delay_use=0: the USB stick appears with the other disks, not a second later
+    cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", "usb-storage.delay_use=0"]
+    cmdline += machine.kernel_args
     cmdline += ["--", *init_args]
     # Host page cache (no cache=none): O_DIRECT fails on a tmpfs /tmp, and what QEMU wrote
     # survives a SIGKILL of QEMU all the same (the "power loss" is the guest's, not the host's).
