@@ -223,11 +223,11 @@ def cpu_step(ctx: StepContext) -> StepOutput:
     temp = m.get("max_temperature_c")
     t_fr = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", température non lue"
     t_en = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", temperature not read"
-    n, ops = m.get("logical_cpus"), m.get("ops_per_s")
+    n, ops = m.get("logical_cpus"), m.get("ops_per_s") or 0
     return _diag_output(
         res,
-        f"{n} cœurs logiques, {ops} opérations/s, {m.get('errors')} erreur(s){t_fr}",
-        f"{n} logical CPUs, {ops} ops/s, {m.get('errors')} error(s){t_en}",
+        f"{n} cœurs logiques, {ops:.0f} opérations/s, {m.get('errors')} erreur(s){t_fr}",
+        f"{n} logical CPUs, {ops:.0f} ops/s, {m.get('errors')} error(s){t_en}",
     )
 
 
@@ -244,12 +244,12 @@ def ram_step(ctx: StepContext) -> StepOutput:
     ctx.data.diagnostics.append(res)
     m = res.measurements
     gib = (m.get("tested_bytes") or 0) / (1 << 30)
+    rate = float(m.get("throughput_gb_per_s") or 0.0)
+    errs = m.get("error_count", "?")
     return _diag_output(
         res,
-        f"{gib:.1f} Gio testés, {m.get('error_count', '?')} erreur(s), "
-        f"{m.get('throughput_gb_per_s', '?')} Go/s",
-        f"{gib:.1f} GiB tested, {m.get('error_count', '?')} error(s), "
-        f"{m.get('throughput_gb_per_s', '?')} GB/s",
+        f"{gib:.1f} Gio testés, {errs} erreur(s), {rate:.2f} Go/s".replace(".", ","),
+        f"{gib:.1f} GiB tested, {errs} error(s), {rate:.2f} GB/s",
     )
 
 
