@@ -130,6 +130,8 @@ def test_report_label_and_offline_upload(two_loops: list[DiskInfo], tmp_path: Pa
         lot_id="LOT-1",
         server_url="http://127.0.0.1:9",  # discard port: nothing listens
         wipe_method="clear",
+        cpu_stress_s=0,  # tested elsewhere; here the report path matters
+        ram_test_pct=0,
     )
     steps, _ = wiring.real_steps()
     steps = dataclasses.replace(steps, inventory=None, smart=None)
