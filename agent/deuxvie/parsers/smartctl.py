@@ -198,6 +198,8 @@ def _from_json(doc: object) -> SmartFacts:
             acc.messages.append(s)
 
     dtype = _get(doc, "device", "type")
+    if not isinstance(dtype, str):
+        dtype = _get(doc, "device", "protocol")  # "ATA", "NVMe", "SCSI"
     acc.device_type = dtype.lower() if isinstance(dtype, str) else None
     acc.model = _clean(doc.get("model_name")) or _clean(doc.get("scsi_model_name"))
     if acc.model is None:
