@@ -50,7 +50,6 @@ class _Doc(FPDF):
         self.report_uuid = uuid
         self.add_font("DejaVu", "", str(font_path("regular")))
         self.add_font("DejaVu", "B", str(font_path("bold")))
-        self.add_font("DejaVuMono", "", str(font_path("mono")))
         self.set_auto_page_break(auto=True, margin=14)
         self.set_margins(15, 12, 15)
 
@@ -504,6 +503,17 @@ def _disk_section(
                 _bytes(get(media, "native_size_bytes"), lang),
             ),
             ("HPA / DCO", f"{_text(get(media, 'hpa'))} / {_text(get(media, 'dco'))}"),
+            *(
+                [
+                    (
+                        _t(lang, "Taille avant / après HPA", "Size before / after HPA"),
+                        f"{_bytes(get(rec, 'size_before_bytes'), lang)} / "
+                        f"{_bytes(get(rec, 'size_after_bytes'), lang)}",
+                    )
+                ]
+                if get(rec, "size_before_bytes") is not None
+                else []
+            ),
             (
                 _t(lang, "Provenance du support", "Media source"),
                 f"{source or '—'} ({_t(lang, 'inventaire', 'asset')} "
@@ -537,6 +547,16 @@ def _disk_section(
                 _t(lang, "Débit", "Throughput"),
                 f"{throughput / 1e6:.1f} MB/s" if isinstance(throughput, int | float) else "—",
             ),
+            *(
+                [
+                    (
+                        _t(lang, "Plages relues", "Ranges read back"),
+                        _text(get(rec, "verification_samples")),
+                    )
+                ]
+                if get(rec, "verification_samples")
+                else []
+            ),
             (_t(lang, "Début", "Start"), facts.date_time(get(rec, "started_at"))),
             (_t(lang, "Fin", "End"), facts.date_time(get(rec, "ended_at"))),
             (_t(lang, "Statut", "Status"), disk.text(lang)),
@@ -550,12 +570,23 @@ def _disk_section(
                 f"{_text(get(report, 'station', 'id'))}",
             ),
             (_t(lang, "Notes", "Notes"), "\n".join(notes) or "—"),
+            *(
+                [
+                    (
+                        _t(lang, "Journal du firmware", "Firmware log"),
+                        "\n".join(str(x) for x in get(rec, "firmware_log", default=[])),
+                    )
+                ]
+                if get(rec, "firmware_log")
+                else []
+            ),
         ],
     )
     errors = get(rec, "errors", default=[])
     shown = errors[:MAX_ERRORS_LISTED]
-    if errors:
-        _heading(pdf, _t(lang, f"Erreurs d'E/S ({len(errors)})", f"I/O errors ({len(errors)})"))
+    count = facts.error_count(rec)
+    if count:
+        _heading(pdf, _t(lang, f"Erreurs d'E/S ({count})", f"I/O errors ({count})"))
         with pdf.table(
             col_widths=(45, 25, 25, 85),
             line_height=5,
@@ -576,8 +607,8 @@ def _disk_section(
                 row.cell(_text(get(err, "length_bytes")))
                 row.cell(_text(get(err, "phase")))
                 row.cell(_text(get(err, "message")))
-        if len(errors) > len(shown):
-            more = len(errors) - len(shown)
+        if count > len(shown):
+            more = count - len(shown)
             pdf.multi_cell(
                 0,
                 4.5,

@@ -162,7 +162,7 @@ def _qr_side(url: str, side: int) -> int:
     scale = side // modules
     if scale < 2:
         raise ValueError(f"QR code of {modules} modules does not fit in {side} dots")
-    return modules * scale
+    return int(modules * scale)
 
 
 def _qr(image: Image.Image, url: str, x: int, y: int, side: int) -> int:
@@ -177,7 +177,7 @@ def _qr(image: Image.Image, url: str, x: int, y: int, side: int) -> int:
             if dark:
                 x0, y0 = x + col * scale, y + row * scale
                 draw.rectangle((x0, y0, x0 + scale - 1, y0 + scale - 1), fill=BLACK)
-    return modules * scale
+    return int(modules * scale)
 
 
 def _code128(image: Image.Image, data: str, x: int, y: int, width: int, height: int) -> int:
