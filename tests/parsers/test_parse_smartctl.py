@@ -338,3 +338,20 @@ def test_scsi_accumulated_power_on_time(hours: str, indent: str) -> None:
     assert (facts.power_on_hours, facts.scsi_grown_defects, facts.smart_passed) == (
         55120, 3, True,
     )
+
+
+def test_text_smart_unavailable_is_a_message() -> None:
+    text = (
+        "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0] (local build)\n"
+        "=== START OF INFORMATION SECTION ===\n"
+        "Device Model:     Generic Flash\nSerial Number:    0000001\n"
+        "SMART support is: Unavailable - device lacks SMART capability.\n\n"
+        "=== START OF READ SMART DATA SECTION ===\n"
+        "Read SMART Data failed: scsi error badly formed scsi parameters\n"
+    )
+    facts = parse_smartctl(text.encode())
+    assert facts.model == "Generic Flash" and facts.smart_passed is None
+    assert facts.messages == (
+        "SMART support is: Unavailable - device lacks SMART capability.",
+        "Read SMART Data failed: scsi error badly formed scsi parameters",
+    )

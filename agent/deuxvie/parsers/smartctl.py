@@ -416,7 +416,11 @@ def _first_int(fields: Mapping[str, str], *keys: str) -> int | None:
     return None
 
 
-_MESSAGE = re.compile(r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected)")
+# smartctl's own complaints printed inside the sections (ataprint.cpp / scsiprint.cpp).
+_MESSAGE = re.compile(
+    r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected"
+    r"|SMART support is: Unavailable|SMART Disabled|Device is in STANDBY mode)"
+)
 
 
 def _text_messages(lines: list[str]) -> list[str]:
