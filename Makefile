@@ -11,7 +11,7 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe image test-iso test-guest clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label image test-iso test-guest clean
 
 setup: apt venv
 
@@ -50,6 +50,9 @@ bench: setup
 
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+bench-label: setup
+	$(BIN)/python -m bench.label
 
 # The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min).
 image: setup

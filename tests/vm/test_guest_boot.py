@@ -61,7 +61,8 @@ dd if=/dev/zero of=/dev/$good bs=4K seek=1024 count=1 oflag=direct 2>/dev/null; 
 
 
 def test_guest_without_disks_still_powers_off(guest_boot: GuestBoot, vm_dir: Path) -> None:
-    run = run_guest(Machine(screen=None), guest_boot, vm_dir, "shell-cmd",
-                    shell_cmd="exit 3", timeout_s=240)  # fmt: skip
+    run = run_guest(
+        Machine(screen=None), guest_boot, vm_dir, "shell-cmd", shell_cmd="exit 3", timeout_s=240
+    )
     assert run.exit_code == 3
     assert run.qemu_returncode == 0

@@ -195,11 +195,17 @@ def qemu_argv(
     machine: Machine,
     boot: GuestBoot,
     workdir: Path,
-    append: Sequence[str],
+    init_args: Sequence[str],
     results: Path,
     console: Path,
 ) -> list[str]:
-    """The whole QEMU command line of `machine` (pure but for blkdebug rule files)."""
+    """The whole QEMU command line of `machine` (pure but for blkdebug rule files).
+
+    Kernel command line: `machine.kernel_args` (e.g. deuxvie.KEY=VALUE config overrides), then
+    `--` and `init_args` (what the test /init runs), which the kernel hands to /init as
+    arguments and the agent's config parser ignores."""
+    cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", *machine.kernel_args]
+    cmdline += ["--", *init_args]
     # Host page cache (no cache=none): O_DIRECT fails on a tmpfs /tmp, and what QEMU wrote
     # survives a SIGKILL of QEMU all the same (the "power loss" is the guest's, not the host's).
     drive_opts = "format=raw,discard=unmap,aio=threads"
@@ -216,7 +222,7 @@ def qemu_argv(
         "-serial", f"file:{qemu_escape(str(results))}",
         "-kernel", str(boot.kernel),
         "-initrd", str(boot.initrd),
-        "-append", " ".join(["console=ttyS0", "panic=-1", "net.ifnames=0", *append]),
+        "-append", " ".join(cmdline),
     ]  # fmt: skip
     if machine.smbios is not None:
         s = machine.smbios
@@ -317,7 +323,7 @@ class VirtualPc:
         machine: Machine,
         boot: GuestBoot,
         workdir: Path,
-        append: Sequence[str],
+        init_args: Sequence[str],
         name: str = "guest",
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -325,13 +331,10 @@ class VirtualPc:
         self.console_path = workdir / f"{name}.console"
         for p in (self.results_path, self.console_path):
             p.unlink(missing_ok=True)
-        extra = list(append)
+        extra = list(init_args)
         if machine.service_port is not None:
             extra.append("deuxvie.net=static")
-        self.argv = qemu_argv(
-            machine, boot, workdir, [*extra, *machine.kernel_args], self.results_path,
-            self.console_path,
-        )  # fmt: skip
+        self.argv = qemu_argv(machine, boot, workdir, extra, self.results_path, self.console_path)
         self._proc: subprocess.Popen[bytes] | None = None
         self._started = 0.0
         self._killed = False

@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -120,10 +120,15 @@ class Pipeline:
         preconfirmed: bool = False,
         selection: SelectionPolicy | None = None,
         extra_disks: Sequence[DiskInfo] = (),
+        only_extra_disks: bool = False,
+        unavailable: Mapping[StepName, str] | None = None,
     ) -> None:
         """`confirm` is asked once before any wipe in attended mode (config.unattended
         false and not `preconfirmed`); without it an attended run wipes nothing.
-        `extra_disks` are added to the inventory's disks (the demo's loop devices)."""
+        `extra_disks` are added to the inventory's disks, or replace them with
+        `only_extra_disks` (the demo: its loop devices are the virtual PC's disks, the dev
+        machine's own disk is not part of it). `unavailable` names, per step without an
+        implementation, what is missing (shown to the operator)."""
         self.host = host
         self.config = config
         self.steps = steps
@@ -132,6 +137,8 @@ class Pipeline:
         self.preconfirmed = preconfirmed
         self.selection = selection or SelectionPolicy(allow_removable=config.wipe_removable)
         self.extra_disks = tuple(extra_disks)
+        self.only_extra_disks = only_extra_disks
+        self.unavailable = dict(unavailable or {})
         self.data = RunData(config=config)
         self.results: dict[StepName, StepResult] = {
             name: StepResult(name, StepState.PENDING) for name in STEP_ORDER
@@ -181,7 +188,11 @@ class Pipeline:
         fn = self.steps.get(name)
         if fn is None:
             state = StepState.UNTESTED if name in DIAGNOSTIC_STEPS else StepState.SKIPPED
-            self._finish_without_running(name, StepOutput(state, (NOT_AVAILABLE,)))
+            why = NOT_AVAILABLE
+            if name in self.unavailable:
+                detail = self.unavailable[name]
+                why = reason(why.code, f"{why.fr} ({detail})", f"{why.en} ({detail})")
+            self._finish_without_running(name, StepOutput(state, (why,)))
             return
 
         started, t0 = _now(), time.monotonic()
@@ -233,8 +244,6 @@ class Pipeline:
             off = (True, "test CPU désactivé (tests.cpu_stress_s)", "CPU test off")
         elif name == StepName.RAM and cfg.ram_test_pct == 0:
             off = (True, "test mémoire désactivé (tests.ram_test_pct)", "RAM test off")
-        elif name == StepName.LABEL and not cfg.printer:
-            off = (False, "aucune imprimante configurée", "no printer configured")
         elif name == StepName.UPLOAD and not cfg.server_url:
             off = (
                 False,
@@ -311,10 +320,9 @@ class Pipeline:
             self.data.inventory = failed_inventory(why or "no inventory")
         if self.extra_disks:
             inv = self.data.inventory
-            known = {d.path for d in inv.disks.value or ()}
-            merged = tuple(inv.disks.value or ()) + tuple(
-                d for d in self.extra_disks if d.path not in known
-            )
+            own = () if self.only_extra_disks else tuple(inv.disks.value or ())
+            known = {d.path for d in own}
+            merged = own + tuple(d for d in self.extra_disks if d.path not in known)
             self.data.inventory = dataclasses.replace(inv, disks=Outcome.ok(merged))
 
     def _after_wipe(self, out: StepOutput, error: str | None) -> None:
