@@ -126,20 +126,20 @@ def test_device_mapper_error_target(loop_dev: str) -> None:
 
 
 class SlowAt(FailingLBAs):
-    """Reads touching [first, last] take 80 ms (a weak sector the drive retries)."""
+    """Reads touching [first, last] take 500 ms (a weak sector the drive retries)."""
 
     def preadinto(self, buf: memoryview, offset: int) -> int:
         import time
 
         s = self.logical_sector_bytes
         if offset // s <= self.last and (offset + len(buf)) // s > self.first:
-            time.sleep(0.08)
+            time.sleep(0.5)
         return self.inner.preadinto(buf, offset)
 
 
 @needs_root
 def test_slow_reads_warn(loop_dev: str) -> None:
-    r = run_surface_scan(loop_dev, mode="full", slow_read_ms=50,
+    r = run_surface_scan(loop_dev, mode="full", slow_read_ms=300,
                          opener=lambda p: SlowAt(p, 4096, 4096))
     assert r.status is St.WARNING
     assert [s["offset_bytes"] for s in r.measurements["slow_reads"]] == [2 * MIB]
