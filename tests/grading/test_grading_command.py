@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,42 @@ def test_parse_smartctl_prints_verdict_and_reasons(capsys: pytest.CaptureFixture
     codes = {r["code"] for r in out["reasons"]}
     assert {"smart.pending", "smart.offline_uncorrectable"} <= codes
     assert all(set(r) == {"code", "en", "fr"} for r in out["reasons"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for a loop device")
+def test_diagnose_runs_every_diagnostic_for_real(tmp_path: Path) -> None:
+    import dataclasses
+    import subprocess
+
+    from deuxvie.commands.grade import _diagnose
+    from deuxvie.grading.grade import grade
+    from deuxvie.grading.policy import load_policy
+    from deuxvie.host.local import LocalHost
+    from deuxvie.model.grade import Verdict
+    from deuxvie.model.inventory import DiskKind
+    from grading_factory import disk
+
+    image = tmp_path / "disk.img"
+    image.write_bytes(b"\0" * (16 * 1024 * 1024))
+    dev = subprocess.run(["losetup", "--find", "--show", str(image)], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    policy_file = tmp_path / "quick.toml"
+    policy_file.write_text("[diagnostics]\nram_fraction_pct = 0.05\ncpu_stress_duration_s = 0.5\n"
+                           "surface_mode = \"full\"\n")
+    policy = load_policy(policy_file)
+    inv = inventory(disks=(dataclasses.replace(disk("LOOP1"), path=dev,
+                                               kind=DiskKind.VIRTUAL),))
+    try:
+        results = _diagnose(LocalHost(), inv, policy)
+    finally:
+        subprocess.run(["losetup", "-d", dev], check=False)
+    by_name = {r.name: r for r in results}
+    assert set(by_name) == {"selftest", "surface", "cpu_stress", "ram", "battery"}
+    # smartctl cannot talk to a loop device: untested, never failed
+    assert by_name["selftest"].status.value == "untested"
+    assert by_name["surface"].status.value == "passed"
+    assert by_name["surface"].measurements["scanned_bytes"] == 16 * 1024 * 1024
+    assert by_name["cpu_stress"].status.value == "passed"
+    assert by_name["ram"].status.value == "passed"
+    g = grade(inv, results, [erasure(d) for d in inv.disks.value], policy)
+    assert g.verdict is Verdict.PASS_WITH_WARNINGS and g.untested == ("selftest:LOOP1",)
