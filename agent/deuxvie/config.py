@@ -46,12 +46,15 @@ class Config:
     asset_prefix: str = "DV"
     policy_file: Path | None = None  # None: the grading module's shipped default
     printer: str | None = None  # e.g. "file:/dir", "brother_ql:tcp://10.0.0.5", "cups:QL700"
-    label_size: str = "62mm"
+    label_size: str = "62"  # deuxvie.label.config.SIZES
     language: str = "fr"
     unattended: bool = False
     power_off: bool = False
     wipe_method: str = "purge"  # purge where the media supports it, else clear
     wipe_removable: bool = False  # also wipe USB/SD media attached to the donated PC
+    # After a power cut, the next run reports the disk INTERRUPTED (journal on the stick)
+    # and does not wipe it again unless this is set (e.g. deuxvie.wipe.restart_interrupted=1).
+    wipe_restart_interrupted: bool = False
     verify: str = "full"  # full | sample:PCT | none
     selftest: str = "short"  # short | long | none
     cpu_stress_s: int = 60
@@ -128,6 +131,14 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return conv
 
 
+def _label_size(value: Any) -> str:
+    from deuxvie.label.config import label_size  # the label area owns the list of sizes
+
+    text = _to_str(value).strip()
+    label_size(text)  # ValueError names the known sizes
+    return text
+
+
 def _to_url(value: Any) -> str | None:
     text = _to_str(value).strip().rstrip("/")
     if not text:
@@ -162,13 +173,14 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "asset.prefix": ("asset_prefix", _to_str),
     "policy.file": ("policy_file", _OPT_PATH),
     "label.printer": ("printer", _to_opt_str),
-    "label.size": ("label_size", _to_str),
+    "label.size": ("label_size", _label_size),
     "language": ("language", _choice("fr", "en")),
     "unattended": ("unattended", _to_bool),
     "power_off": ("power_off", _to_bool),
     "wipe.method": ("wipe_method", _choice("purge", "clear")),
     "wipe.verify": ("verify", _to_verify),
     "wipe.removable": ("wipe_removable", _to_bool),
+    "wipe.restart_interrupted": ("wipe_restart_interrupted", _to_bool),
     "tests.selftest": ("selftest", _choice("short", "long", "none")),
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),

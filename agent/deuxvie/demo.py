@@ -24,7 +24,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ from deuxvie.model.common import Outcome
 from deuxvie.model.inventory import DiskInfo, DiskKind
 from deuxvie.pipeline.selection import SelectionPolicy
 from deuxvie.pipeline.wiring import real_steps
+from deuxvie.probes.usage import device_usage
+from deuxvie.wipe.identity import probe_media
 
 MIB = 1 << 20
 MARKER = b"DEUXVIE-DEMO donnees du donateur / donor data: facture 2026-0042, RIB FR76... "
@@ -90,42 +91,35 @@ def count_marker(device: str) -> int:
 
 
 def loop_disk_info(host: Host, device: str, demo: DemoDisk) -> DiskInfo:
-    """What the inventory would say of the loop device, read through the Host (sysfs)."""
-    name = Path(device).name
-    sysfs = f"/sys/block/{name}"
-    sectors = int(host.read_text_or(f"{sysfs}/size", "0") or "0")
-    logical = int(host.read_text_or(f"{sysfs}/queue/logical_block_size", "512") or "512")
-    physical = int(host.read_text_or(f"{sysfs}/queue/physical_block_size", "512") or "512")
-    holders = tuple(host.listdir(f"{sysfs}/holders")) if host.exists(f"{sysfs}/holders") else ()
-    mounts = tuple(
-        line.split()[1]
-        for line in (host.read_text_or("/proc/mounts", "") or "").splitlines()
-        if line.split()[:1] == [device] or line.startswith(f"{device}p")
-    )
+    """What the inventory would say of the loop device, with the same usage rules
+    (mounted, held, boot medium) and the same identity as the erasure engine (a loop
+    device's serial is "loop:<backing file>"), so the grade can match its erasure record."""
+    usage = device_usage(host, device)
+    media = probe_media(host, usage)
     return DiskInfo(
-        name=name,
-        path=device,
-        by_id=None,
+        name=usage.name,
+        path=usage.path,
+        by_id=usage.by_id,
         # The demo disks play the virtual PC's internal disks, as QEMU's virtio disks do
         # (kind VIRTUAL); the transport still says "loop". Grading ignores LOOP devices as
         # "not the donated PC's", which is right for a stray loop device, not for these.
         # Only the explicit target list lets them be wiped.
         kind=DiskKind.VIRTUAL,
         transport="loop",
-        model="deuxvie demo disk",
-        serial=demo.label,
+        model=f"deuxvie demo disk {demo.label}",
+        serial=media.serial,
         wwn=None,
         firmware=None,
-        size_bytes=sectors * 512,  # sysfs "size" is in 512-byte units whatever the sector size
-        logical_sector_bytes=logical,
-        physical_sector_bytes=physical,
+        size_bytes=media.apparent_size_bytes,
+        logical_sector_bytes=media.logical_sector_bytes,
+        physical_sector_bytes=media.physical_sector_bytes,
         rotation_rpm=None,
         power_on_hours=None,
         removable=False,
-        read_only=(host.read_text_or(f"{sysfs}/ro", "0") == "1"),
-        mounted=mounts,
-        holders=holders,
-        is_boot_medium=False,
+        read_only=usage.read_only,
+        mounted=usage.mounted,
+        holders=usage.holders,
+        is_boot_medium=usage.is_boot_medium,
         smart=Outcome.absent("loop device: no SMART"),
     )
 
@@ -148,9 +142,11 @@ def loop_devices(workdir: Path) -> Iterator[list[tuple[str, DemoDisk, int]]]:
             say(f"{dev}: {demo.label}, {demo.size_bytes // MIB} MiB, {markers} donor markers")
         yield attached
     finally:
-        for dev, _, _ in attached:
+        for dev, demo, _ in attached:
             subprocess.run(["losetup", "--detach", dev], check=False)
             say(f"{dev} detached")
+            # the image is not sparse any more after the wipe: do not leave 384 MiB behind
+            (workdir / f"{demo.label}.img").unlink(missing_ok=True)
 
 
 # ---- the coordination service ----------------------------------------------------------
@@ -277,10 +273,13 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     t0 = time.monotonic()
     host = LocalHost()
+    # Fixed image paths: a loop device's identity is its backing file, so each demo run
+    # is the same virtual PC in the service's registry (its history grows).
+    disks_dir = out / "disks"
+    disks_dir.mkdir(exist_ok=True)
     with (
-        tempfile.TemporaryDirectory(prefix="deuxvie-demo-") as tmp,
         coordination_service(out) as url,
-        loop_devices(Path(tmp)) as loops,
+        loop_devices(disks_dir) as loops,
     ):
         station_dir = out / "station"
         enrolled = url is not None and enrol_station(url, out, station_dir)
@@ -293,7 +292,7 @@ def main() -> int:
             donor_name="Donateur de démonstration",
             lot_id="LOT-DEMO",
             asset_prefix="DEMO",
-            printer=f"file:{out}",
+            printer=f"file:{out / 'label.png'}",
             language="fr",
             unattended=True,
             power_off=False,
@@ -327,13 +326,12 @@ def main() -> int:
             if data.certificate_path is not None and data.certificate_path.exists():
                 shutil.copy(data.certificate_path, out / "certificate.pdf")
                 say(f"certificate: {out / 'certificate.pdf'}")
-            if data.label_path is not None and data.label_path.exists():
-                shutil.copy(data.label_path, out / "label.png")
+            if (out / "label.png").exists() and data.label_path is not None:
                 say(f"label: {out / 'label.png'}")
             if data.report_url:
                 say(f"signed report: {data.report_url}")
-            if data.spool_path is not None:
-                say(f"report spool: {data.spool_path}")
+            if data.spool_path is not None and data.spool_path.exists():
+                say(f"report still in the spool (service unreachable): {data.spool_path}")
             if missing:
                 say("not available in this build yet: " + ", ".join(sorted(missing)))
     say(f"done in {time.monotonic() - t0:.0f} s; outputs in {out}")

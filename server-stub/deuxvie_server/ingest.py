@@ -68,6 +68,17 @@ def verify_envelope(session: Session, body: bytes) -> tuple[dict[str, Any], wire
     return envelope, verified, lookup.stations[verified.keyid]
 
 
+def _has_nul(value: Any) -> bool:
+    """PostgreSQL text columns cannot store U+0000; the wire schema allows it in strings."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _existing(session: Session, uuid: str, payload_sha256: str) -> IngestResult | None:
     old = session.get(Report, uuid)
     if old is None:
@@ -108,6 +119,8 @@ def ingest(sessions: sessionmaker[Session], body: bytes) -> IngestResult:
         errors = wire.report_errors(report)
         if errors:
             raise ApiError(422, "schema_invalid", "report does not follow the schema", errors)
+        if _has_nul(report):
+            raise ApiError(422, "nul_character", "a report string contains a NUL character")
         if report["station"]["key_id"] != verified.keyid or report["station"]["id"] != station.id:
             raise ApiError(
                 403, "station_mismatch",

@@ -69,7 +69,8 @@ def test_example_file_parses_with_paths_relative_to_its_folder() -> None:
     assert cfg.data_dir == Path("/media/stick")
     assert cfg.spool_dir == Path("/media/stick/spool")
     assert cfg.policy_file is None  # "" means the shipped default
-    assert cfg.printer == "file:labels"
+    assert cfg.printer == "file:labels/last-label.png"
+    assert cfg.label_size == "62"
     assert cfg.cpu_stress_s == 60
     assert cfg.ram_test_pct == 85
 
@@ -118,6 +119,7 @@ def test_overrides_win_over_cmdline() -> None:
         ("[tests]\ncpu_stress_s = true", "tests.cpu_stress_s"),
         ("[server]\nurl = 'ftp://x'", "server.url"),
         ("language = 'de'", "language"),
+        ("[label]\nsize = 'A4'", "label.size"),
     ],
 )
 def test_bad_file_key_is_named(toml: str, key: str) -> None:

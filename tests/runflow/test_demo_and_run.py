@@ -116,7 +116,7 @@ def test_demo_disks_on_real_loop_devices(tmp_path: Path) -> None:
         for (dev, d, written), info in zip(loops, infos, strict=True):
             assert info.path == dev
             assert info.size_bytes == d.size_bytes
-            assert info.serial == d.label
+            assert info.serial == f"loop:{tmp_path / (d.label + '.img')}"
             assert not info.read_only and not info.mounted and not info.holders
             assert demo.count_marker(dev) == written > 1000
         # the dev machine's own disks plus the demo's: only the demo's are ever chosen
@@ -159,6 +159,14 @@ def test_demo_runs_to_the_end(tmp_path: Path) -> None:
     out = proc.stdout
     assert "[demo] /dev/loop" in out and "detached" in out
     assert "Classement" in out
+    # the wipe engine is on main: the donor data is gone, read back through the devices
+    assert out.count("): none left") == 2, out[-3000:]
+    # the report reached the service and is listed with its certificate URL
+    assert "rapport envoyé" in out
+    assert "[demo] signed report: http://127.0.0.1:" in out
+    assert (tmp_path / "demo-out" / "certificate.pdf").stat().st_size > 10_000
+    assert (tmp_path / "demo-out" / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((tmp_path / "demo-out" / "disks").glob("*.img"))
     assert (
         str(tmp_path)
         not in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout

@@ -167,9 +167,10 @@ def test_config_switches() -> None:
     calls = Calls()
     out = Pipeline(LocalHost(), cfg, fake_steps(calls, MACHINE)).run()
     s = states(out)
-    # tests switched off are untested; label/upload without printer/server are skipped
+    # tests switched off are untested; upload without a server is skipped; the label is
+    # still made (saved on the stick) without a printer
     assert (s["selftest"], s["cpu"], s["ram"]) == ("untested",) * 3
-    assert (s["label"], s["upload"]) == ("skipped", "skipped")
+    assert (s["label"], s["upload"]) == ("done", "skipped")
     assert "selftest" not in calls.ran and "upload" not in calls.ran
 
 

@@ -32,6 +32,7 @@ def test_big_letters() -> None:
     assert len({len(line) for line in lines}) == 1  # a rectangle
     assert lines[0].startswith("████ ")
     assert big("FAIL", ink="#")[4] == "#      #   #  #####  #####"
+    assert big("P", scale=2)[0] == "████████  "  # "#### " with each cell doubled
     try:
         big("X!")
     except ValueError as exc:
@@ -63,7 +64,7 @@ def test_rich_attended_run_french() -> None:
     # one bar per disk with MB/s, finished
     assert "nvme0n1" in text and "100 %" in text and "1000 Mo/s" in text
     # the big PASS, reasons, label and upload status, certificate URL
-    assert "████  " in text
+    assert big("PASS", scale=2)[2].rstrip() in text
     assert "Bon pour le reconditionnement" in text
     assert "étiquette imprimée" in text
     assert "rapport envoyé" in text
@@ -84,7 +85,7 @@ def test_rich_refused_wipe_shows_fail_in_english() -> None:
     ui.final(out)
     text = console.export_text()
     assert "Erasure refused: no disk will be erased." in text
-    fail_top = big("FAIL")[0]
+    fail_top = big("FAIL", scale=2)[0]
     assert fail_top in text
     assert "Repair or recycle" in text
     assert "disk not erased" in text
@@ -135,7 +136,7 @@ def test_failed_and_untested_steps_are_named_on_the_final_screen() -> None:
     )
     # without a grade: a big "?" and the run's own list of untested steps
     assert "pas de verdict : classement indisponible" in text
-    assert big("?")[0] in text
+    assert big("?", scale=2)[0].rstrip() in text
     assert "Non testé : Test de la mémoire" in text
     assert "aucun serveur configuré" in text
 

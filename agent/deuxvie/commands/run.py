@@ -19,7 +19,7 @@ from deuxvie.pipeline.orchestrator import Pipeline, RunOutcome
 from deuxvie.pipeline.runlog import Fanout, RunLog
 from deuxvie.pipeline.selection import SelectionPolicy
 from deuxvie.pipeline.steps import StepName, Steps
-from deuxvie.pipeline.wiring import real_steps
+from deuxvie.pipeline.wiring import real_steps, resolve_server
 from deuxvie.ui import make_ui
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    config = resolve_server(config)
     steps, missing = real_steps()
     code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
     return code

@@ -244,8 +244,6 @@ class Pipeline:
             off = (True, "test CPU désactivé (tests.cpu_stress_s)", "CPU test off")
         elif name == StepName.RAM and cfg.ram_test_pct == 0:
             off = (True, "test mémoire désactivé (tests.ram_test_pct)", "RAM test off")
-        elif name == StepName.LABEL and not cfg.printer:
-            off = (False, "aucune imprimante configurée", "no printer configured")
         elif name == StepName.UPLOAD and not cfg.server_url:
             off = (
                 False,

@@ -31,7 +31,7 @@ class RunLog:
             pct = 100.0 * (event.done_bytes or 0) / event.total_bytes
         else:
             pct = 100.0 * (event.fraction or 0.0)
-        key = (event.step.value, event.target)
+        key = (event.step.value, f"{event.target}/{event.message or ''}")
         if not event.finished and pct - self._last_pct.get(key, -100.0) < 10.0:
             return
         self._last_pct[key] = pct

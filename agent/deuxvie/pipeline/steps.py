@@ -111,6 +111,8 @@ class RunData:
     envelope: Any = None  # the signed DSSE envelope
     report_id: str | None = None
     report_url: str | None = None  # {server}/c/{uuid}: the QR target
+    server_url: str | None = None  # the service the report goes to (config, else station)
+    evidence_dir: Path | None = None  # raw tool outputs recorded during the inventory
     spool_path: Path | None = None
     certificate_path: Path | None = None
     label_path: Path | None = None

@@ -21,19 +21,19 @@ _FONT: dict[str, tuple[str, ...]] = {
 HEIGHT = 5
 
 
-def big(word: str, *, ink: str = "█", gap: int = 2) -> list[str]:
+def big(word: str, *, ink: str = "█", gap: int = 2, scale: int = 1) -> list[str]:
     """The word as HEIGHT lines of equal width. `ink` is "█" for screens and "#" for
-    serial consoles that cannot show block characters."""
+    serial consoles that cannot show block characters; `scale` widens each cell (a
+    terminal cell is about twice as tall as wide, so scale=2 gives square pixels)."""
     glyphs = []
     for ch in word.upper():
         if ch not in _FONT:
             raise ValueError(f"no big glyph for {ch!r}")
         glyphs.append(_FONT[ch])
     spacer = " " * gap
-    return [
-        spacer.join(g[row] for g in glyphs)
-        .replace("#", ink)
-        .rstrip()
-        .ljust(sum(len(g[0]) for g in glyphs) + gap * (len(glyphs) - 1))
-        for row in range(HEIGHT)
-    ]
+    width = (sum(len(g[0]) for g in glyphs) + gap * (len(glyphs) - 1)) * scale
+    lines = []
+    for row in range(HEIGHT):
+        line = "".join(ch * scale for ch in spacer.join(g[row] for g in glyphs))
+        lines.append(line.replace("#", ink).rstrip().ljust(width))
+    return lines

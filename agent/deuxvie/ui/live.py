@@ -41,6 +41,7 @@ class _Bar:
     rate: float | None = None
     eta: float | None = None
     finished: bool = False
+    phase: str = ""
 
 
 class RichUI:
@@ -112,6 +113,7 @@ class RichUI:
             bar.rate = event.rate_bytes_per_s
             bar.eta = event.eta_s
             bar.finished = event.finished
+            bar.phase = event.message or ""
         else:
             parts = []
             if event.message:
@@ -191,6 +193,7 @@ class RichUI:
         grid.add_column(justify="right", width=6)
         grid.add_column(justify="right", width=11)
         grid.add_column(justify="right")
+        grid.add_column()
         for target, bar in self.bars.items():
             total = bar.total or 1
             pct = 100.0 * bar.done / total
@@ -203,6 +206,7 @@ class RichUI:
                     "✔" if bar.finished else duration_text(bar.eta, self.lang),
                     style="green" if bar.finished else "",
                 ),
+                Text(bar.phase, style="dim"),
             )
         return Panel(grid, title=pick(STEP_NAMES[StepName.WIPE], self.lang), border_style="dim")
 
@@ -217,7 +221,7 @@ def final_screen(outcome: RunOutcome, lang: str = "fr") -> RenderableType:
     s = summarise(outcome, lang)
     style = VERDICT_STYLES[s.verdict] if s.verdict is not None else "bold magenta"
     body = Text(justify="left")
-    for line in big(s.big_word):
+    for line in big(s.big_word, scale=2):
         body.append(line + "\n", style=style)
     body.append(s.subtitle + "\n", style=style)
     if s.interrupted:

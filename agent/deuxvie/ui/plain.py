@@ -77,7 +77,7 @@ class PlainUI:
             pct = 100.0 * event.fraction
         else:
             pct = -1.0
-        key = (event.step, event.target)
+        key = (event.step, f"{event.target}/{event.message or ''}")  # a new phase restarts
         now = self.clock()
         last_pct, last_t = self._last.get(key, (-PROGRESS_EVERY_PCT, now))
         if not (

@@ -85,13 +85,12 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
     up_res = outcome.result(StepName.UPLOAD)
     if data.upload_status is not None:
         upload = data.upload_status.text(lang)
+    elif up_res.reasons:
+        upload = up_res.reasons[0].text(lang)
+    elif data.spool_path is not None:
+        upload = t("not_sent", lang)
     else:
-        why = f" ({up_res.reasons[0].text(lang)})" if up_res.reasons else ""
-        upload = (
-            t("not_sent", lang) + why
-            if data.spool_path is not None
-            else pick(STATE_WORDS[up_res.state], lang) + why
-        )
+        upload = pick(STATE_WORDS[up_res.state], lang)
 
     return FinalSummary(
         verdict=verdict,
