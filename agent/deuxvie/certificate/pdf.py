@@ -191,12 +191,26 @@ def _signature_rows(
             "scan the QR code for the service's verification",
         )
     else:
+        # The service's verify_stored() dict: {valid, reason, keyid, station_id,
+        # station_revoked_at, checked_at}.
         valid = bool(verification.get("valid"))
         word = _t(lang, "VALIDE", "VALID") if valid else _t(lang, "INVALIDE", "INVALID")
         when = facts.date_time(verification.get("checked_at"))
-        status = f"{word} ({_t(lang, 'vérifiée le', 'checked on')} {when})"
+        status = f"{word} ({_t(lang, 'vérifiée par le service le', 'checked by the service on')} "
+        status += f"{when})"
+        if verification.get("keyid"):
+            status += f"\n{_t(lang, 'clé', 'key')} {verification['keyid']}"
+        if not valid and verification.get("reason"):
+            status += f"\n{_t(lang, 'motif', 'reason')} : {verification['reason']}"
+        if verification.get("station_revoked_at"):
+            revoked = facts.date_time(verification["station_revoked_at"])
+            status += "\n" + _t(
+                lang,
+                f"clé du poste révoquée le {revoked} (rapport reçu avant)",
+                f"station key revoked on {revoked} (report received before)",
+            )
         if verification.get("message"):
-            status += f" — {verification['message']}"
+            status += f"\n{verification['message']}"
     rows.append((_t(lang, "Signature", "Signature"), status))
     return rows
 
@@ -650,18 +664,24 @@ def render_certificate(
     report: Mapping[str, Any],
     verification: Mapping[str, Any] | None = None,
     lang: str = "fr",
-    server: str = DEFAULT_SERVER,
+    server: str | None = None,
 ) -> bytes:
     """The certificate PDF of one report payload.
 
     `verification` is what the service knows about the signature, when it renders the
     PDF: {"valid": bool, "checked_at": ISO time, "message": str (optional)}. The agent,
     which signs, passes None and the page points to the QR code instead.
+    `server` prefixes the QR URL {server}/c/{uuid}; when None, `verification
+    ["certificate_url"]` is used if the service gave it, else DEFAULT_SERVER (an .invalid
+    host: a QR that opens nothing rather than someone else's site).
     Raises ValueError for an unknown language or a report without uuid, FontMissing when
     DejaVu is not installed.
     """
     facts.check_lang(lang)
-    url = facts.certificate_url(report, server)
+    if server is None and verification is not None and verification.get("certificate_url"):
+        url = str(verification["certificate_url"])
+    else:
+        url = facts.certificate_url(report, server or DEFAULT_SERVER)
     overall = facts.overall_erasure(report)
     pdf = _Doc(lang, str(get(report, "uuid")))
     pdf.set_title(
