@@ -156,9 +156,16 @@ def _text(
     return int(ascent + descent)
 
 
+@functools.lru_cache(maxsize=8)
+def _qr_code(url: str) -> segno.QRCode:
+    # Encoding is most of a label's render time (segno tries the 8 mask patterns), and
+    # layout asks for the symbol twice: encode once.
+    return segno.make(url, error="m")
+
+
 def _qr_side(url: str, side: int) -> int:
     """The side (dots) the QR code of url takes in a side x side box: whole-dot modules."""
-    modules = int(segno.make(url, error="m").symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
+    modules = int(_qr_code(url).symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = side // modules
     if scale < 2:
         raise ValueError(f"QR code of {modules} modules does not fit in {side} dots")
@@ -168,7 +175,7 @@ def _qr_side(url: str, side: int) -> int:
 def _qr(image: Image.Image, url: str, x: int, y: int, side: int) -> int:
     """Draw the QR code with whole-dot modules in the top-left of a side x side box;
     returns the side actually used (see _qr_side)."""
-    qr = segno.make(url, error="m")
+    qr = _qr_code(url)
     modules = int(qr.symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = _qr_side(url, side) // modules
     draw = ImageDraw.Draw(image)
