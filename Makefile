@@ -38,10 +38,10 @@ lint: venv
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 demo: setup
 	$(BIN)/python -m deuxvie.demo
