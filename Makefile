@@ -10,7 +10,7 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe image test-iso clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-server image test-iso clean
 
 setup: apt venv
 
@@ -49,6 +49,9 @@ bench: setup
 
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+bench-server: setup
+	$(BIN)/python -m bench.server
 
 clean:
 	rm -rf $(VENV) .setup-apt.stamp build dist *.egg-info
