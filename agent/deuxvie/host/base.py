@@ -10,6 +10,10 @@ import abc
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deuxvie.host.block import BlockIO
 
 
 class HostError(Exception):
@@ -95,3 +99,12 @@ class Host(abc.ABC):
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
+
+    def open_block(self, path: str, write: bool) -> BlockIO:
+        """Open a block device for raw I/O (the erasure engine). Hosts that cannot
+        reach real hardware (replays) refuse."""
+        raise HostError(f"{type(self).__name__} cannot open block device {path}")
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a sysfs attribute (e.g. device/rescan after an HPA change)."""
+        raise HostError(f"{type(self).__name__} cannot write {path}")

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Sequence
 
+from deuxvie.host import block
 from deuxvie.host.base import CommandNotFound, CommandResult, CommandTimeout, Host
 
 # Tools must print C-locale numbers and messages: parsers rely on it (smartctl prints
@@ -76,3 +77,10 @@ class LocalHost(Host):
         if os.sep in name:
             return name if os.access(name, os.X_OK) else None
         return shutil.which(name, path=self._env["PATH"])
+
+    def open_block(self, path: str, write: bool) -> block.BlockIO:
+        return block.open_block(path, write)
+
+    def write_text(self, path: str, text: str) -> None:
+        with open(path, "w") as fh:
+            fh.write(text)

@@ -1,0 +1,1 @@
+"""Benchmarks (run by make bench / make bench-wipe): speed is measured here, never in tests."""
