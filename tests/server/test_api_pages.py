@@ -231,15 +231,15 @@ def test_pdf_hook_absent_then_present(app: Flask, client: FlaskClient,
                                       station_key: Ed25519PrivateKey,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     rid = upload(client, station_key)
-    if "deuxvie.certificate" not in sys.modules:
-        try:
-            import deuxvie.certificate  # noqa: F401
-        except ImportError:
-            assert client.get(f"/c/{rid}/certificate.pdf").status_code == 404
+    # without the certificate package: 404, not 500 (the service runs without it)
+    monkeypatch.setitem(sys.modules, "deuxvie.certificate", None)
+    monkeypatch.setitem(sys.modules, "deuxvie.certificate.pdf", None)
+    assert client.get(f"/c/{rid}/certificate.pdf").status_code == 404
     calls: list[tuple[Any, ...]] = []
 
     def render_certificate(report: dict[str, Any], verification: dict[str, Any] | None,
-                           lang: str) -> bytes:
+                           lang: str, server: str) -> bytes:
+        assert server.startswith("http://localhost")
         calls.append((report["uuid"], verification and verification["valid"], lang))
         return b"%PDF-1.7 fake"
 
@@ -259,3 +259,23 @@ def test_counts_helper_sees_rows(app: Flask, client: FlaskClient,
     # guard: the "nothing stored" assertions elsewhere would be vacuous if counts() were 0
     upload(client, station_key)
     assert counts(app)["reports"] == 1
+
+
+def test_real_certificate_pdf_from_the_label_helper(
+    app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey, tmp_path: Any
+) -> None:
+    """The route with the real deuxvie.certificate.pdf (merged from the label area)."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("deuxvie.certificate.pdf")
+    rid = upload(client, station_key)
+    resp = client.get(f"/c/{rid}/certificate.pdf?lang=en")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "c.pdf"
+        pdf.write_bytes(resp.data)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "S2R6NX0H612345A" in text
+        assert f"localhost/c/{rid}" in text.replace("\n", "") or rid in text
