@@ -66,6 +66,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "received": ("Reçus", "Received"),
     "audited": ("Diagnostiqués", "Audited"),
     "refurbished": ("Reconditionnés", "Refurbished"),
+    "in_audit": ("En diagnostic", "In audit"),
     "to_repair": ("À réparer", "To repair"),
     "recycled": ("Recyclés", "Recycled"),
     "export_devices": ("Export CSV des appareils", "CSV export of devices"),

@@ -134,8 +134,8 @@ def test_ledger_counts_devices_by_latest_state(app: Flask, client: FlaskClient,
     upload(client, station_key, system_serial="D", mac="00:00:00:00:00:04",
            donor_id="D-OTHER", lot_id="LOT-9")
     led = client.get("/api/v1/donors/D-2026-014/ledger", headers=admin_headers()).get_json()
-    assert led == {"donor_id": "D-2026-014", "received": 3, "audited": 3, "refurbished": 1,
-                   "to_repair": 1, "recycled": 1}
+    assert led == {"donor_id": "D-2026-014", "received": 3, "in_audit": 0, "audited": 3,
+                   "refurbished": 1, "to_repair": 1, "recycled": 1}
     html = client.get("/donors/D-2026-014?lang=en", headers=admin_headers()).get_data(True)
     assert "Donation ledger" in html and "Mairie de Villeurbanne" in html
     html_fr = client.get("/donors", headers={**admin_headers(),
