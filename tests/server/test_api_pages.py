@@ -164,6 +164,7 @@ def test_device_pages(app: Flask, client: FlaskClient, station_key: Ed25519Priva
     h = admin_headers()
     html = client.get("/devices?q=LENOVO&lang=fr", headers=h).get_data(True)
     assert "20B7S2GS0W" in html and "Appareils (1)" in html
+    assert "Bon avec réserves" in html and "À réparer" in html  # verdict, ledger state
     assert "Appareils (0)" in client.get("/devices?q=nothing", headers=h).get_data(True)
     dev_id = client.get("/api/v1/devices", headers=h).get_json()["items"][0]["id"]
     page = client.get(f"/devices/{dev_id}?lang=en", headers=h).get_data(True)

@@ -48,3 +48,9 @@ def test_codes_the_grading_policy_emits_are_all_classified() -> None:
             assert got == expected
         else:
             assert got != "refurbished", code
+
+
+def test_tokens_never_look_like_command_line_options() -> None:
+    from deuxvie_server.security import new_token
+
+    assert all(not new_token().startswith("-") for _ in range(2000))
