@@ -12,7 +12,7 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
 APT_PACKAGES += cups-daemon cups-client
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label image test-iso test-guest clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest clean
 
 setup: apt venv
 
@@ -51,6 +51,9 @@ bench: setup
 
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+bench-server: setup
+	$(BIN)/python -m bench.server
 
 bench-label: setup
 	$(BIN)/python -m bench.label
