@@ -127,8 +127,14 @@ def run_wipes(host: Host, plans: Sequence[WipePlan], progress_cb: ProgressCallba
     results: list[ErasureRecord | None] = [None] * len(plans)
 
     def work(i: int, plan: WipePlan) -> None:
-        results[i] = execute_plan(host, plan, progress_cb, journal=journal, hooks=hooks,
-                                  stop=stop)
+        try:
+            results[i] = execute_plan(host, plan, progress_cb, journal=journal, hooks=hooks,
+                                      stop=stop)
+        except Exception as exc:  # one disk's bug must not lose the other disks' records
+            run = _Run(plan, plan.target.media)
+            run.fail(reason("internal_error", f"erreur interne : {exc!r}",
+                            f"internal error: {exc!r}"))
+            results[i] = _record(run, ErasureStatus.FAILED)
 
     threads = [threading.Thread(target=work, args=(i, p), name=f"wipe {p.target.device}")
                for i, p in enumerate(plans)]
@@ -313,6 +319,7 @@ def _execute(host: Host, plan: WipePlan, run: _Run, progress_cb: ProgressCallbac
                     "the drive reported an erase but data remains: overwriting"))
                 run.errors.clear()
                 run.errors_total = 0
+                run.bytes_verified = run.verified_scope = 0  # the overwrite verifies anew
                 overwrite = True
         if op is not None and overwrite:
             run.warn = True
