@@ -9,8 +9,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edid-decode \
   pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
+APT_PACKAGES += live-build e2fsprogs dosfstools mtools
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe image test-iso clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label image test-iso test-guest clean
 
 setup: apt venv
 
@@ -49,6 +50,21 @@ bench: setup
 
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+bench-label: setup
+	$(BIN)/python -m bench.label
+
+# The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min).
+image: setup
+	live-image/build-iso.sh
+
+# Boots the real ISO under QEMU as a BIOS CD-ROM and as a UEFI (OVMF) USB stick (~2 x 100 s).
+test-iso: image
+	$(BIN)/python -m deuxvie.devtools.isoboot live-image/build/deuxvie-amd64.iso
+
+# The QEMU test guest (kernel + initramfs with the agent), cached under live-image/cache/.
+test-guest: setup
+	live-image/build-initramfs.sh
 
 clean:
 	rm -rf $(VENV) .setup-apt.stamp build dist *.egg-info

@@ -1,1 +1,1 @@
-"""Benchmarks (speed lives here, never in tests)."""
+"""Benchmarks (run by make bench / make bench-wipe): speed is measured here, never in tests."""

@@ -162,6 +162,13 @@ class ReplayHost(Host):
         if manifest.get("format") != FORMAT:
             raise ReplayMissing(f"{self.root}: unknown bundle format {manifest.get('format')!r}")
         self.closed_world = bool(manifest.get("closed_world", False))
+        created = manifest.get("created_at")
+        # Replays are deterministic: the clock is the one of the recording.
+        self._now = (
+            dt.datetime.fromisoformat(created)
+            if created
+            else dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        )
         commands_path = self.root / "commands.json"
         commands = json.loads(commands_path.read_text()) if commands_path.exists() else []
         self._commands: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -176,6 +183,9 @@ class ReplayHost(Host):
         self._exists: dict[str, bool] = fs.get("exists", {})
         self._which: dict[str, str | None] = fs.get("which", {})
         self.calls: list[tuple[str, ...]] = []
+
+    def now(self) -> dt.datetime:
+        return self._now
 
     def run(
         self,

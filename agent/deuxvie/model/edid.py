@@ -28,3 +28,4 @@ class EdidInfo:
     preferred: DisplayMode | None
     digital: bool
     extensions: int
+    checksum_valid: bool = True  # every 128-byte block sums to 0 mod 256 (E-EDID 3.11)

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from deuxvie.model.common import Reason
+from deuxvie.model.smart import SmartFacts
 
 
 class ErasureStatus(enum.StrEnum):
@@ -71,6 +72,10 @@ class ErasureRecord:
     ended_at: str | None
     tool: str  # "deuxvie 0.1.0"
     reasons: tuple[Reason, ...]
+    # SMART read just before and after the erasure (the certificate shows both); None when
+    # not read (USB bridges without SAT pass-through, tool missing).
+    smart_before: SmartFacts | None = None
+    smart_after: SmartFacts | None = None
     # Added by the wipe engine (defaults keep older constructors valid).
     device: str = ""  # the path the operator gave (display only; identity is in media)
     errors_total: int = 0  # exact count even when `errors` is truncated

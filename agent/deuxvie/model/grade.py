@@ -31,3 +31,5 @@ class Grade:
     windows11_ready: bool | None
     windows11_reasons: tuple[Reason, ...]
     policy_name: str
+    # Functions deuxvie cannot test itself (screen, keyboard...): the operator checks them.
+    manual_checks: tuple[str, ...] = ()

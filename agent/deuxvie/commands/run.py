@@ -1,0 +1,139 @@
+"""`deuxvie run`: the whole pipeline on this machine (what the live image starts on tty1)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from deuxvie.config import Config, ConfigError, find_config, load_config
+from deuxvie.host.base import CommandNotFound, CommandTimeout, Host
+from deuxvie.host.local import LocalHost
+from deuxvie.model.inventory import DiskInfo
+from deuxvie.pipeline.orchestrator import Pipeline, RunOutcome
+from deuxvie.pipeline.runlog import Fanout, RunLog
+from deuxvie.pipeline.selection import SelectionPolicy
+from deuxvie.pipeline.steps import StepName, Steps
+from deuxvie.pipeline.wiring import real_steps, resolve_server
+from deuxvie.ui import make_ui
+
+log = logging.getLogger(__name__)
+
+EXIT_DONE = 0  # the run completed, whatever the verdict
+EXIT_CRASH = 1  # the pipeline itself crashed (a bug): see logs/
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+POWER_OFF_DELAY_S = 10.0  # time to read the final screen on an attended machine
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="tout le parcours sur ce PC / the whole run on this PC",
+        description=(
+            "Inventaire, tests, effacement, classement, rapport signé, certificat, étiquette, "
+            "envoi. / Inventory, tests, erasure, grade, signed report, certificate, label, upload."
+        ),
+    )
+    p.add_argument("--config", type=Path, help="deuxvie.toml (default: the stick's, then /etc)")
+    p.add_argument(
+        "--unattended", action="store_true", help="never ask; wipe what the policy allows"
+    )
+    p.add_argument("--yes", action="store_true", help="the operator already confirmed the wipe")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    host = LocalHost()
+    path: Path | None = args.config or find_config()
+    try:
+        config = load_config(
+            path, host, overrides={"unattended": True} if args.unattended else None
+        )
+    except ConfigError as exc:
+        print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    config = resolve_server(config)
+    steps, missing = real_steps()
+    code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
+    return code
+
+
+def power_off(host: Host) -> bool:
+    """systemd first (a clean shutdown syncs the stick), plain poweroff on a busybox
+    initramfs."""
+    for argv in (["systemctl", "poweroff"], ["poweroff"]):
+        try:
+            if host.run(argv, timeout_s=30).ok:
+                return True
+        except (CommandNotFound, CommandTimeout):
+            continue
+    return False
+
+
+def run_machine(
+    host: Host,
+    config: Config,
+    steps: Steps,
+    *,
+    unavailable: dict[StepName, str] | None = None,
+    preconfirmed: bool = False,
+    selection: SelectionPolicy | None = None,
+    extra_disks: Sequence[DiskInfo] = (),
+    only_extra_disks: bool = False,
+    stream: TextIO | None = None,
+    input_fn: Callable[[], str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, RunOutcome | None]:
+    """Run the pipeline with the operator screen and the log on the stick; power off when
+    configured (and not interrupted). Returns (exit code, outcome)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    runlog: RunLog | None = None
+    try:
+        runlog = RunLog(config.logs_dir / f"run-{stamp}.jsonl")
+    except OSError as exc:  # a read-only stick must not stop the run
+        print(f"deuxvie: no run log ({exc})", file=sys.stderr)
+    ui = make_ui(config.language, stream=stream, input_fn=input_fn)
+    outcome: RunOutcome | None = None
+    code = EXIT_DONE
+    try:
+        with ui:
+            observer = Fanout(ui, runlog) if runlog is not None else ui
+            outcome = Pipeline(
+                host,
+                config,
+                steps,
+                observer=observer,
+                confirm=ui.confirm_wipe,
+                preconfirmed=preconfirmed,
+                selection=selection,
+                extra_disks=extra_disks,
+                only_extra_disks=only_extra_disks,
+                unavailable=unavailable,
+            ).run()
+            ui.final(outcome)
+        if runlog is not None:
+            runlog.finished(outcome)
+        code = EXIT_INTERRUPTED if outcome.interrupted else EXIT_DONE
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except Exception:
+        log.exception("deuxvie run crashed")
+        import traceback
+
+        traceback.print_exc()
+        code = EXIT_CRASH
+    finally:
+        if runlog is not None:
+            runlog.close()
+    if config.power_off and code == EXIT_DONE:
+        msg = "Extinction dans" if config.language == "fr" else "Powering off in"
+        print(f"{msg} {POWER_OFF_DELAY_S:.0f} s", file=stream or sys.stdout, flush=True)
+        sleep(POWER_OFF_DELAY_S)
+        power_off(host)
+    return code, outcome

@@ -1,0 +1,447 @@
+"""A virtual donated PC: QEMU (TCG) booting the test initramfs with emulated disks.
+
+Used by tests/vm and `make demo`. Facts behind each choice are in ../shared/QEMU-RIG.md:
+KVM is nested in software here and never finishes booting, so TCG; `-nodefaults` or QEMU adds
+an unrestricted NIC; results go to a second serial port so kernel messages never mix in.
+
+Typical use::
+
+    boot = build_test_guest()
+    pc = Machine(disks=(Disk.nvme(img, serial="NVME0001"),), smbios=Smbios(...))
+    run = run_guest(pc, boot, workdir, mode="inventory", timeout_s=300)
+    run.results  # what the guest wrote to /dev/ttyS1, run.exit_code the command's exit code
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+REPO = Path(__file__).resolve().parents[3]
+LIVE_IMAGE = REPO / "live-image"
+RELAY = Path(__file__).with_name("relay.py")
+EXIT_MARKER = "DEUXVIE-EXIT "
+# Inside QEMU's user-mode stack: the address the guest uses to reach the relayed service.
+SERVICE_GUEST_URL = "http://10.0.2.100:8080"
+
+DiskKind = Literal["nvme", "sata", "virtio", "usb"]
+IoEvent = Literal["read_aio", "write_aio"]
+
+
+class GuestError(RuntimeError):
+    """The guest did not finish as expected; the message carries the console tail."""
+
+
+@dataclass(frozen=True)
+class GuestBoot:
+    kernel: Path
+    initrd: Path
+
+
+def build_test_guest(timeout_s: float = 1800.0) -> GuestBoot:
+    """Build (or reuse from live-image/cache) the test kernel + initramfs with the agent.
+
+    A fresh machine spends about 2-3 minutes in debootstrap and pip once; afterwards only the
+    agent archive is rebuilt (a few seconds).
+    """
+    proc = subprocess.run(
+        [str(LIVE_IMAGE / "build-initramfs.sh")],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise GuestError(f"build-initramfs.sh failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    lines = proc.stdout.split()
+    return GuestBoot(kernel=Path(lines[-2]), initrd=Path(lines[-1]))
+
+
+@dataclass(frozen=True)
+class InjectedError:
+    """An I/O error QEMU's blkdebug driver returns for any request touching `sector`."""
+
+    sector_512: int
+    event: IoEvent = "read_aio"
+    errno: int = 5  # EIO
+
+    @property
+    def offset_bytes(self) -> int:
+        return self.sector_512 * 512
+
+
+@dataclass(frozen=True)
+class Disk:
+    kind: DiskKind
+    image: Path
+    serial: str
+    model: str = ""
+    # blkdebug rules; only for kind "sata" and "virtio" (any kind works, SATA is the realistic)
+    errors: tuple[InjectedError, ...] = ()
+    # extra `-device` properties, e.g. (("smart_critical_warning", "4"),) on an NVMe
+    device_props: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def nvme(cls, image: Path, serial: str, **kw: object) -> Disk:
+        return cls("nvme", image, serial, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def sata(cls, image: Path, serial: str, model: str, **kw: object) -> Disk:
+        return cls("sata", image, serial, model, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def virtio(cls, image: Path, serial: str, **kw: object) -> Disk:
+        return cls("virtio", image, serial, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def usb(cls, image: Path, serial: str, **kw: object) -> Disk:
+        return cls("usb", image, serial, **kw)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Smbios:
+    manufacturer: str
+    product: str
+    serial: str
+    uuid: str
+    version: str = ""
+    sku: str = ""
+    family: str = ""
+
+
+@dataclass(frozen=True)
+class Machine:
+    disks: tuple[Disk, ...] = ()
+    smbios: Smbios | None = None
+    # a VGA screen with an EDID (QEMU "RHT" monitor) of this resolution; None: no screen
+    screen: tuple[int, int] | None = (1920, 1080)
+    memory_mib: int = 1536
+    cpus: int = 2
+    # a service on the host's 127.0.0.1:PORT, reached by the guest at SERVICE_GUEST_URL
+    service_port: int | None = None
+    # the persistent data disk (spool, journal, config): an ext4 image labelled DEUXVIE
+    data_disk: Path | None = None
+    kernel_args: tuple[str, ...] = field(default_factory=tuple)
+
+
+def qemu_escape(value: str) -> str:
+    """QEMU option values separate keys with commas; a literal comma is doubled."""
+    return value.replace(",", ",,")
+
+
+def create_image(path: Path, size_bytes: int, pattern: bytes | None = None) -> None:
+    """A raw disk image: sparse (reads zeros) or `pattern` repeated over the whole disk."""
+    with path.open("wb") as f:
+        if pattern is None:
+            f.truncate(size_bytes)
+            return
+        block = (pattern * (4 * 1024 * 1024 // len(pattern) + 1))[: 4 * 1024 * 1024]
+        left = size_bytes
+        while left > 0:
+            n = min(left, len(block))
+            f.write(block[:n])
+            left -= n
+
+
+def create_data_disk(path: Path, size_mib: int = 64, files: Path | None = None) -> None:
+    """An ext4 image labelled DEUXVIE the guest mounts at /data, pre-filled from `files`.
+
+    mkfs.ext4 -d fills it without root or loop devices; read it back with `read_data_disk`.
+    """
+    path.unlink(missing_ok=True)
+    argv = ["mkfs.ext4", "-q", "-F", "-L", "DEUXVIE", "-E", "root_owner=0:0"]
+    if files is not None:
+        argv += ["-d", str(files)]
+    subprocess.run([*argv, str(path), f"{size_mib}M"], check=True, timeout=60)
+
+
+def read_data_disk(path: Path, dest: Path) -> Path:
+    """Copy the whole data disk's tree into `dest` (debugfs rdump: no mount, no root)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["debugfs", "-R", f"rdump / {dest}", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return dest
+
+
+def _blkdebug_rules(disk: Disk, path: Path) -> None:
+    sections = []
+    for err in disk.errors:
+        sections.append(
+            "[inject-error]\n"
+            f'event = "{err.event}"\n'
+            f'errno = "{err.errno}"\n'
+            f'sector = "{err.sector_512}"\n'
+            'once = "off"\n'
+        )
+    path.write_text("\n".join(sections))
+
+
+def qemu_argv(
+    machine: Machine,
+    boot: GuestBoot,
+    workdir: Path,
+    init_args: Sequence[str],
+    results: Path,
+    console: Path,
+) -> list[str]:
+    """The whole QEMU command line of `machine` (pure but for blkdebug rule files).
+
+    Kernel command line: `machine.kernel_args` (e.g. deuxvie.KEY=VALUE config overrides), then
+    `--` and `init_args` (what the test /init runs), which the kernel hands to /init as
+    arguments and the agent's config parser ignores."""
+    cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", *machine.kernel_args]
+    cmdline += ["--", *init_args]
+    # Host page cache (no cache=none): O_DIRECT fails on a tmpfs /tmp, and what QEMU wrote
+    # survives a SIGKILL of QEMU all the same (the "power loss" is the guest's, not the host's).
+    drive_opts = "format=raw,discard=unmap,aio=threads"
+    argv = [
+        "qemu-system-x86_64",
+        "-nodefaults",
+        "-accel", "tcg,thread=multi",
+        "-cpu", "max",
+        "-smp", str(machine.cpus),
+        "-m", str(machine.memory_mib),
+        "-no-reboot",
+        "-display", "none",
+        "-serial", f"file:{qemu_escape(str(console))}",
+        "-serial", f"file:{qemu_escape(str(results))}",
+        "-kernel", str(boot.kernel),
+        "-initrd", str(boot.initrd),
+        "-append", " ".join(cmdline),
+    ]  # fmt: skip
+    if machine.smbios is not None:
+        s = machine.smbios
+        fields = [
+            ("manufacturer", s.manufacturer),
+            ("product", s.product),
+            ("serial", s.serial),
+            ("uuid", s.uuid),
+            ("version", s.version),
+            ("sku", s.sku),
+            ("family", s.family),
+        ]
+        argv += ["-smbios", "type=1," + ",".join(f"{k}={qemu_escape(v)}" for k, v in fields if v)]
+    if machine.screen is not None:
+        x, y = machine.screen
+        argv += ["-device", f"VGA,edid=on,xres={x},yres={y}"]
+    kinds = {d.kind for d in machine.disks}
+    if "sata" in kinds:
+        argv += ["-device", "ahci,id=ahci"]
+    if "usb" in kinds:
+        argv += ["-device", "qemu-xhci,id=xhci"]
+    sata_port = 0
+    for i, disk in enumerate(machine.disks):
+        drive_id = f"d{i}"
+        if disk.errors:
+            rules = workdir / f"blkdebug-{drive_id}.conf"
+            _blkdebug_rules(disk, rules)
+            # blkdebug sits between the raw format and the file: the guest sees a normal disk
+            # whose requests touching the rule sectors fail with errno (QEMU-RIG.md).
+            drive = (
+                f"if=none,id={drive_id},format=raw,aio=threads,"
+                f"file.driver=blkdebug,file.config={qemu_escape(str(rules))},"
+                f"file.image.filename={qemu_escape(str(disk.image))}"
+            )
+        else:
+            drive = f"if=none,id={drive_id},file={qemu_escape(str(disk.image))},{drive_opts}"
+        argv += ["-drive", drive]
+        props = "".join(f",{k}={qemu_escape(v)}" for k, v in disk.device_props)
+        serial = qemu_escape(disk.serial)
+        if disk.kind == "nvme":
+            device = f"nvme,serial={serial},drive={drive_id}"
+        elif disk.kind == "sata":
+            device = f"ide-hd,bus=ahci.{sata_port},drive={drive_id},serial={serial}"
+            if disk.model:
+                device += f",model={qemu_escape(disk.model)}"
+            sata_port += 1
+        elif disk.kind == "virtio":
+            device = f"virtio-blk-pci,drive={drive_id},serial={serial}"
+        else:
+            device = f"usb-storage,bus=xhci.0,drive={drive_id},serial={serial}"
+        argv += ["-device", device + props]
+    if machine.data_disk is not None:
+        argv += [
+            "-drive", f"if=none,id=data,file={qemu_escape(str(machine.data_disk))},{drive_opts}",
+            "-device", "virtio-blk-pci,drive=data,serial=DEUXVIE-DATA",
+        ]  # fmt: skip
+    if machine.service_port is not None:
+        relay = f"{sys.executable} {RELAY} 127.0.0.1 {machine.service_port}"
+        # restrict=on: the guest reaches nothing but the guestfwd address (no host, no internet)
+        netdev = f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:8080-cmd:{qemu_escape(relay)}"
+        argv += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"]
+    return argv
+
+
+@dataclass(frozen=True)
+class GuestRun:
+    """What one boot left behind."""
+
+    qemu_returncode: int | None  # None: killed by the rig
+    results: str  # the guest's /dev/ttyS1, without the final exit marker
+    exit_code: int | None  # the guest command's exit code; None if it never finished
+    console: str  # kernel + stderr (ttyS0)
+    duration_s: float
+
+
+def _split_results(raw: str) -> tuple[str, int | None]:
+    lines = raw.splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].startswith(EXIT_MARKER):
+            code = int(lines[i][len(EXIT_MARKER) :].strip())
+            return "".join(lines[:i]), code
+    return raw, None
+
+
+def mode_args(mode: str, shell_cmd: str | None = None) -> list[str]:
+    args = [f"deuxvie.mode={mode}"]
+    if shell_cmd is not None:
+        # base64 keeps spaces, quotes and newlines out of the kernel command line
+        args.append("deuxvie.cmd=" + base64.b64encode(shell_cmd.encode()).decode())
+    return args
+
+
+class VirtualPc:
+    """One QEMU process; a context manager that always kills QEMU on exit."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        boot: GuestBoot,
+        workdir: Path,
+        init_args: Sequence[str],
+        name: str = "guest",
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.results_path = workdir / f"{name}.results"
+        self.console_path = workdir / f"{name}.console"
+        for p in (self.results_path, self.console_path):
+            p.unlink(missing_ok=True)
+        extra = list(init_args)
+        if machine.service_port is not None:
+            extra.append("deuxvie.net=static")
+        self.argv = qemu_argv(machine, boot, workdir, extra, self.results_path, self.console_path)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._started = 0.0
+        self._killed = False
+
+    def start(self) -> VirtualPc:
+        if shutil.which(self.argv[0]) is None:
+            raise GuestError(f"{self.argv[0]} is not installed (apt: qemu-system-x86)")
+        self._started = time.monotonic()
+        # own process group: the relays QEMU forks die with it
+        self._proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.console_path.parent / (self.console_path.name + ".qemu")).open("wb"),
+            start_new_session=True,
+        )
+        return self
+
+    def __enter__(self) -> VirtualPc:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.kill()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def results_text(self) -> str:
+        try:
+            return self.results_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def console_text(self) -> str:
+        try:
+            text = self.console_path.read_text(errors="replace")
+        except FileNotFoundError:
+            text = ""
+        qemu_err = self.console_path.parent / (self.console_path.name + ".qemu")
+        if qemu_err.exists() and qemu_err.stat().st_size:
+            text += "\n[qemu stderr]\n" + qemu_err.read_text(errors="replace")
+        return text
+
+    def wait_for_result(self, needle: str, timeout_s: float) -> str:
+        """Wait until the guest's results contain `needle` (e.g. a progress line)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            text = self.results_text()
+            if needle in text:
+                return text
+            if not self.running:
+                break
+            time.sleep(0.2)
+        raise GuestError(
+            f"{needle!r} not seen in the guest results within {timeout_s:.0f} s\n"
+            + self.console_text()[-3000:]
+        )
+
+    def kill(self) -> None:
+        """Pull the plug: SIGKILL QEMU (and its relays), as a power loss would."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._killed = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        self._proc.wait(timeout=30)
+
+    def wait(self, timeout_s: float) -> GuestRun:
+        """Wait for the guest to power off; on timeout kill it and raise GuestError."""
+        if self._proc is None:
+            raise GuestError("the guest was never started")
+        try:
+            rc: int | None = self._proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise GuestError(
+                f"guest still running after {timeout_s:.0f} s; killed\n"
+                + self.console_text()[-3000:]
+            ) from None
+        if self._killed:
+            rc = None
+        results, code = _split_results(self.results_text())
+        return GuestRun(
+            qemu_returncode=rc,
+            results=results,
+            exit_code=code,
+            console=self.console_text(),
+            duration_s=time.monotonic() - self._started,
+        )
+
+
+def run_guest(
+    machine: Machine,
+    boot: GuestBoot,
+    workdir: Path,
+    mode: str,
+    *,
+    shell_cmd: str | None = None,
+    timeout_s: float = 300.0,
+    name: str = "guest",
+) -> GuestRun:
+    """Boot `machine`, run `mode` (version, inventory, run, shell-cmd) and wait for power-off."""
+    with VirtualPc(machine, boot, workdir, mode_args(mode, shell_cmd), name=name) as pc:
+        return pc.wait(timeout_s)

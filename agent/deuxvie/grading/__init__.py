@@ -1,0 +1,1 @@
+"""Grading: policy as data, pure decisions (SMART evaluation, machine grade) with reasons."""

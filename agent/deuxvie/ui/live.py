@@ -1,0 +1,258 @@
+"""Terminal UI with rich: steps and their states, one bar per disk during the wipe, and
+the final PASS / FAIL in large letters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from deuxvie.pipeline.orchestrator import RunOutcome
+from deuxvie.pipeline.selection import WipeDecision
+from deuxvie.pipeline.steps import STEP_ORDER, ProgressEvent, StepName, StepResult, StepState
+from deuxvie.ui.bigtext import big
+from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
+from deuxvie.ui.summary import summarise
+from deuxvie.ui.texts import (
+    STATE_ICONS,
+    STATE_STYLES,
+    STATE_WORDS,
+    STEP_NAMES,
+    VERDICT_STYLES,
+    duration_text,
+    pick,
+    rate_text,
+    t,
+)
+
+
+@dataclass
+class _Bar:
+    done: int = 0
+    total: int | None = None
+    rate: float | None = None
+    eta: float | None = None
+    finished: bool = False
+    phase: str = ""
+
+
+class RichUI:
+    """Observer of a Pipeline drawing a rich Live display. Use as a context manager."""
+
+    def __init__(
+        self,
+        console: Console,
+        lang: str = "fr",
+        *,
+        input_fn: InputFn | None = None,
+        live: bool = True,
+        subtitle: str = "",
+    ) -> None:
+        self.console = console
+        self.lang = lang
+        self.input_fn: InputFn = input_fn or input
+        self.subtitle = subtitle
+        self.steps: dict[StepName, StepResult] = {
+            n: StepResult(n, StepState.PENDING) for n in STEP_ORDER
+        }
+        self.activity: dict[StepName, str] = {}
+        self.bars: dict[str, _Bar] = {}
+        self._live: Live | None = (
+            Live(console=console, refresh_per_second=4, auto_refresh=True, transient=False)
+            if live
+            else None
+        )
+        self._last_refresh = 0.0
+
+    # ---- context ---------------------------------------------------------------------
+
+    def __enter__(self) -> RichUI:
+        if self._live is not None:
+            self._live.update(self.render(), refresh=True)
+            self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.stop()
+
+    def _refresh(self, force: bool = True) -> None:
+        if self._live is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_refresh > 0.2:
+            self._last_refresh = now
+            self._live.update(self.render())
+
+    # ---- Observer ----------------------------------------------------------------------
+
+    def step_changed(self, result: StepResult) -> None:
+        self.steps[result.name] = result
+        if result.state != StepState.RUNNING:
+            self.activity.pop(result.name, None)
+        self._refresh()
+
+    def progress(self, event: ProgressEvent) -> None:
+        if event.step == StepName.WIPE and event.total_bytes:
+            bar = self.bars.setdefault(event.target, _Bar())
+            bar.done = event.done_bytes or 0
+            bar.total = event.total_bytes
+            bar.rate = event.rate_bytes_per_s
+            bar.eta = event.eta_s
+            bar.finished = event.finished
+            bar.phase = event.message or ""
+        else:
+            parts = []
+            if event.message:
+                parts.append(event.message)
+            if event.target:
+                parts.insert(0, event.target)
+            if event.fraction is not None:
+                parts.append(f"{event.fraction * 100:.0f} %")
+            if event.eta_s is not None and not event.finished:
+                parts.append(duration_text(event.eta_s, self.lang))
+            self.activity[event.step] = " · ".join(parts)
+        self._refresh(force=event.finished)
+
+    # ---- attended mode: the one question -----------------------------------------------
+
+    def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
+        if self._live is not None:
+            self._live.stop()
+        try:
+            will, wont = wipe_lists(decisions, self.lang)
+            body = Text()
+            body.append(t("will_wipe", self.lang) + "\n", style="bold")
+            for line in will:
+                body.append(f"  • {line}\n", style="bold red")
+            if wont:
+                body.append(t("wont_wipe", self.lang) + "\n", style="bold")
+                for line in wont:
+                    body.append(f"  • {line}\n", style="dim")
+            self.console.print(Panel(body, title=t("confirm_title", self.lang), border_style="red"))
+            self.console.print(t("question", self.lang).format(n=len(will)), end="")
+            answer = read_answer(self.input_fn)
+            ok = is_yes(answer)
+            self.console.print(t("confirmed" if ok else "declined", self.lang))
+            return ok
+        finally:
+            if self._live is not None:
+                self._live.start()
+
+    # ---- drawing -----------------------------------------------------------------------
+
+    def render(self) -> RenderableType:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(width=1)
+        table.add_column(min_width=26)
+        table.add_column(min_width=10)
+        table.add_column()
+        for name in STEP_ORDER:
+            res = self.steps[name]
+            style = STATE_STYLES[res.state]
+            if res.problem and res.state == StepState.DONE:
+                style = "bold red"
+            detail = self.activity.get(name, "")
+            if not detail and res.reasons:
+                detail = res.reasons[0].text(self.lang)
+            if res.duration_s and res.state != StepState.RUNNING and res.duration_s >= 1:
+                detail = f"{detail} ({duration_text(res.duration_s, self.lang)})".strip()
+            table.add_row(
+                Text(STATE_ICONS[res.state][0], style=style),
+                Text(pick(STEP_NAMES[name], self.lang)),
+                Text(pick(STATE_WORDS[res.state], self.lang), style=style),
+                Text(detail, style="dim" if res.state != StepState.FAILED else "red"),
+            )
+        parts: list[RenderableType] = [table]
+        if self.bars:
+            parts.append(self._render_bars())
+        return Panel(
+            Group(*parts),
+            title=t("title", self.lang),
+            subtitle=self.subtitle or None,
+            border_style="blue",
+        )
+
+    def _render_bars(self) -> RenderableType:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(min_width=12)
+        grid.add_column(width=30)
+        grid.add_column(justify="right", width=6)
+        grid.add_column(justify="right", width=11)
+        grid.add_column(justify="right")
+        grid.add_column()
+        for target, bar in self.bars.items():
+            total = bar.total or 1
+            pct = 100.0 * bar.done / total
+            grid.add_row(
+                Text(target),
+                ProgressBar(total=total, completed=bar.done, width=30),
+                Text(f"{pct:.0f} %"),
+                Text(rate_text(bar.rate, self.lang)),
+                Text(
+                    "✔" if bar.finished else duration_text(bar.eta, self.lang),
+                    style="green" if bar.finished else "",
+                ),
+                Text(bar.phase, style="dim"),
+            )
+        return Panel(grid, title=pick(STEP_NAMES[StepName.WIPE], self.lang), border_style="dim")
+
+    def final(self, outcome: RunOutcome) -> None:
+        if self._live is not None:
+            self._live.update(self.render())
+            self._live.stop()
+        self.console.print(final_screen(outcome, self.lang))
+
+
+def final_screen(outcome: RunOutcome, lang: str = "fr") -> RenderableType:
+    s = summarise(outcome, lang)
+    style = VERDICT_STYLES[s.verdict] if s.verdict is not None else "bold magenta"
+    body = Text(justify="left")
+    for line in big(s.big_word, scale=2):
+        body.append(line + "\n", style=style)
+    body.append(s.subtitle + "\n", style=style)
+    if s.interrupted:
+        body.append(t("interrupted", lang) + "\n", style="bold red")
+    if s.reasons:
+        body.append(f"\n{t('reasons', lang)} :\n", style="bold")
+        for r in s.reasons:
+            body.append(f"  • {r}\n")
+    if s.suggestion:
+        body.append(f"{t('suggestion', lang)} : ", style="bold")
+        body.append(s.suggestion + "\n")
+    if s.untested:
+        body.append(f"{t('untested', lang)} : ", style="bold yellow")
+        body.append(", ".join(s.untested) + "\n")
+    if s.disks:
+        body.append(f"\n{t('erasure', lang)} :\n", style="bold")
+        for ident, word, ok in s.disks:
+            body.append(f"  • {ident} : ")
+            body.append(word + "\n", style="green" if ok else "red")
+    if s.failed_steps:
+        body.append(f"\n{t('problems', lang)} :\n", style="bold red")
+        for line in s.failed_steps:
+            body.append(f"  • {line}\n")
+    body.append(f"\n{t('label', lang)} : ", style="bold")
+    body.append(s.label + "\n")
+    body.append(f"{t('upload', lang)} : ", style="bold")
+    body.append(s.upload + "\n")
+    if s.report_url:
+        body.append(f"{t('certificate', lang)} : ", style="bold")
+        body.append(s.report_url + "\n")
+    if s.certificate:
+        body.append(f"PDF : {s.certificate}\n")
+    body.append(f"{t('duration', lang)} : {duration_text(s.duration_s, lang)}", style="dim")
+    return Panel(body, border_style=style.replace("bold ", ""))

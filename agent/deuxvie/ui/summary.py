@@ -1,0 +1,110 @@
+"""What the final screen says, computed once from the run (both renderers draw it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deuxvie.model.grade import Verdict
+from deuxvie.pipeline.orchestrator import RunOutcome
+from deuxvie.pipeline.selection import human_size
+from deuxvie.pipeline.steps import StepName, StepState
+from deuxvie.ui.texts import ERASURE_WORDS, STATE_WORDS, STEP_NAMES, VERDICT_WORDS, pick, t
+
+
+@dataclass(frozen=True)
+class FinalSummary:
+    verdict: Verdict | None
+    big_word: str
+    subtitle: str
+    reasons: tuple[str, ...]
+    suggestion: str | None
+    untested: tuple[str, ...]
+    disks: tuple[tuple[str, str, bool], ...]  # (identity, status word, certifiable)
+    failed_steps: tuple[str, ...]
+    label: str
+    upload: str
+    report_url: str | None
+    certificate: str | None
+    interrupted: bool
+    duration_s: float
+
+
+def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
+    data = outcome.data
+    grade = data.grade
+    if grade is None:
+        verdict, big_word, subtitle = None, "?", t("no_verdict", lang)
+        reasons: tuple[str, ...] = ()
+        suggestion = None
+        untested: tuple[str, ...] = ()
+    else:
+        verdict = grade.verdict
+        word, fr, en = VERDICT_WORDS[grade.verdict]
+        big_word, subtitle = word, fr if lang == "fr" else en
+        reasons = tuple(r.text(lang) for r in grade.reasons)
+        suggestion = grade.suggestion.text(lang)
+        untested = grade.untested
+
+    if grade is None:
+        # Without a grade, the run's own view of what could not be tested is all there is.
+        untested = tuple(
+            pick(STEP_NAMES[r.name], lang) for r in outcome.results if r.state == StepState.UNTESTED
+        )
+
+    disks = tuple(
+        (
+            f"{rec.media.model or '?'} ({rec.media.serial or '?'}) "
+            f"{human_size(rec.media.apparent_size_bytes, lang)}",
+            pick(ERASURE_WORDS[rec.status], lang)
+            + (
+                f" — {rec.reasons[0].text(lang)}"
+                if rec.reasons and not rec.status.certifiable
+                else ""
+            ),
+            rec.status.certifiable,
+        )
+        for rec in data.erasure
+    )
+    failed_steps = tuple(
+        f"{pick(STEP_NAMES[r.name], lang)} : "
+        + (r.reasons[0].text(lang) if r.reasons else pick(STATE_WORDS[r.state], lang))
+        for r in outcome.results
+        if r.state == StepState.FAILED
+    )
+
+    label_res = outcome.result(StepName.LABEL)
+    if data.label_status is not None:
+        label = data.label_status.text(lang)
+    elif label_res.state == StepState.DONE and data.label_path is not None:
+        label = str(data.label_path)
+    else:
+        label = pick(STATE_WORDS[label_res.state], lang) + (
+            f" ({label_res.reasons[0].text(lang)})" if label_res.reasons else ""
+        )
+
+    up_res = outcome.result(StepName.UPLOAD)
+    if data.upload_status is not None:
+        upload = data.upload_status.text(lang)
+    elif up_res.reasons:
+        upload = up_res.reasons[0].text(lang)
+    elif data.spool_path is not None:
+        upload = t("not_sent", lang)
+    else:
+        upload = pick(STATE_WORDS[up_res.state], lang)
+
+    return FinalSummary(
+        verdict=verdict,
+        big_word=big_word,
+        subtitle=subtitle,
+        reasons=reasons,
+        suggestion=suggestion,
+        untested=untested,
+        disks=disks,
+        failed_steps=failed_steps,
+        label=label,
+        upload=upload,
+        report_url=data.report_url,
+        certificate=str(data.certificate_path) if data.certificate_path else None,
+        interrupted=outcome.interrupted,
+        duration_s=outcome.duration_s,
+    )

@@ -1,0 +1,70 @@
+"""Flask app factory: `create_app(Config)` builds everything from its config (each test
+gets its own database; nothing is created at import time)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from deuxvie_server import api, pages
+from deuxvie_server.config import Config
+from deuxvie_server.db import make_engine, make_sessionmaker, upgrade
+from deuxvie_server.errors import ApiError
+from deuxvie_server.i18n import pick_lang, translate
+
+
+def _wants_json() -> bool:
+    path = request.path
+    return path.startswith("/api/") or path.endswith(".json") or request.method != "GET"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    # Werkzeug refuses bodies over this size with 413 before the view reads them.
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = 64 * 1024
+    app.config["JSON_SORT_KEYS"] = False
+    engine = make_engine(config.db_url)
+    if config.migrate:
+        upgrade(engine)
+    app.extensions["deuxvie"] = {
+        "config": config,
+        "engine": engine,
+        "sessions": make_sessionmaker(engine),
+        "write_sessions": make_sessionmaker(engine, write=True),
+    }
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # PostgreSQL text cannot hold NUL (SQLite can): refuse it at the door with a 400
+        # instead of a driver error (500) deep in a query. Found by schemathesis.
+        if "\x00" in request.path or any(
+            "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+        ):
+            raise ApiError(400, "bad_request", "NUL character in the URL")
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> tuple[Response, int]:
+        return jsonify(exc.body()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        error = (exc.name or "error").lower().replace(" ", "_")
+        if _wants_json():
+            resp = jsonify({"error": error, "message": exc.description or exc.name})
+            if exc.code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+                resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+            return resp, status
+        lang = pick_lang()
+        return render_template(
+            "error.html", lang=lang, t=lambda k, **kw: translate(lang, k, **kw),
+            status=status, message=exc.description or exc.name,
+        ), status
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,87 @@
+"""Stations, enrolment tokens and admin tokens (used by the API and the CLI alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from deuxvie import wire
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from deuxvie_server.errors import ApiError
+from deuxvie_server.models import AdminToken, EnrolmentToken, Station, utcnow
+from deuxvie_server.security import new_token, token_hash
+
+STATION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+DEFAULT_TOKEN_TTL = dt.timedelta(days=7)
+
+
+def create_enrolment_token(
+    session: Session, note: str | None = None, ttl: dt.timedelta = DEFAULT_TOKEN_TTL
+) -> str:
+    token = new_token()
+    session.add(
+        EnrolmentToken(token_sha256=token_hash(token), note=note, expires_at=utcnow() + ttl)
+    )
+    return token
+
+
+def create_admin_token(session: Session, note: str | None = None) -> str:
+    token = new_token()
+    session.add(AdminToken(token_sha256=token_hash(token), note=note))
+    return token
+
+
+def admin_token_known(session: Session, token: str) -> bool:
+    return session.get(AdminToken, token_hash(token)) is not None
+
+
+def _aware(ts: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes even for timezone=True columns; they were stored UTC.
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+def enrol(session: Session, token: str, station_id: str, public_key_b64: str) -> Station:
+    """Register a station key with a one-time token. The token is consumed by a conditional
+    UPDATE (used_at IS NULL), so two racing enrolments cannot both use it."""
+    if not STATION_ID_RE.match(station_id):
+        raise ApiError(422, "bad_station_id", "station id: letters, digits, . _ - (max 128)")
+    try:
+        key: Ed25519PublicKey = wire.public_key_from_b64(public_key_b64)
+    except wire.EnvelopeError as exc:
+        raise ApiError(422, "bad_public_key", str(exc)) from exc
+    digest = token_hash(token)
+    row = session.get(EnrolmentToken, digest)
+    if row is None:
+        raise ApiError(403, "bad_token", "unknown enrolment token")
+    if row.used_at is not None:
+        raise ApiError(403, "token_used", "this enrolment token was already used")
+    if _aware(row.expires_at) < utcnow():
+        raise ApiError(403, "token_expired", "this enrolment token has expired")
+    kid = wire.key_id(key)
+    if session.get(Station, station_id) is not None:
+        raise ApiError(409, "station_exists", f"station {station_id!r} is already enrolled")
+    if session.scalar(select(Station).where(Station.key_id == kid)) is not None:
+        raise ApiError(409, "key_exists", "this public key is already enrolled")
+    station = Station(id=station_id, key_id=kid, public_key_b64=public_key_b64)
+    session.add(station)
+    session.flush()
+    consumed = session.execute(
+        update(EnrolmentToken)
+        .where(EnrolmentToken.token_sha256 == digest, EnrolmentToken.used_at.is_(None))
+        .values(used_at=utcnow(), station_id=station_id)
+    )
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ApiError(403, "token_used", "this enrolment token was already used")
+    return station
+
+
+def revoke(session: Session, station_id: str) -> Station:
+    station = session.get(Station, station_id)
+    if station is None:
+        raise ApiError(404, "not_found", f"no station {station_id!r}")
+    if station.revoked_at is None:
+        station.revoked_at = utcnow()
+    return station

@@ -1,0 +1,174 @@
+"""`deuxvie run` wiring and the demo's virtual PC on real loop devices (root)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from deuxvie import demo
+from deuxvie.commands.run import EXIT_CRASH, EXIT_DONE, EXIT_INTERRUPTED, power_off, run_machine
+from deuxvie.config import Config
+from deuxvie.host.base import CommandNotFound, CommandResult
+from deuxvie.host.local import LocalHost
+from deuxvie.model.inventory import DiskKind
+from deuxvie.pipeline import SelectionPolicy, StepContext, StepName, StepOutput, Steps, StepState
+from deuxvie.pipeline.wiring import real_steps
+from runflow_fakes import Calls, disk, fake_steps
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root")
+
+
+class PowerHost(LocalHost):
+    """Records power-off commands instead of running them."""
+
+    def __init__(self, systemctl: bool = True) -> None:
+        super().__init__()
+        self.asked: list[tuple[str, ...]] = []
+        self.systemctl = systemctl
+
+    def run(self, argv, *, timeout_s=60.0, input_bytes=None):  # type: ignore[no-untyped-def]
+        argv = tuple(argv)
+        if argv[0] in ("systemctl", "poweroff"):
+            self.asked.append(argv)
+            if argv[0] == "systemctl" and not self.systemctl:
+                raise CommandNotFound("systemctl")
+            return CommandResult(argv, 0, b"", b"")
+        return super().run(argv, timeout_s=timeout_s, input_bytes=input_bytes)
+
+
+def test_power_off_falls_back_to_poweroff() -> None:
+    host = PowerHost(systemctl=False)
+    assert power_off(host)
+    assert host.asked == [("systemctl", "poweroff"), ("poweroff",)]
+
+
+def test_run_machine_powers_off_only_when_configured_and_completed(tmp_path: Path) -> None:
+    machine = (disk("nvme0n1"),)
+    slept: list[float] = []
+    host = PowerHost()
+    cfg = Config(unattended=True, power_off=True, data_dir=tmp_path)
+    code, outcome = run_machine(
+        host, cfg, fake_steps(Calls(), machine), stream=io.StringIO(), sleep=slept.append
+    )
+    assert code == EXIT_DONE
+    assert host.asked == [("systemctl", "poweroff")]
+    assert slept == [10.0]
+    # the run log on the stick ends with the outcome
+    (log,) = (tmp_path / "logs").glob("run-*.jsonl")
+    assert '"event": "end"' in log.read_text().splitlines()[-1]
+
+    def ram(ctx: StepContext) -> StepOutput:
+        raise KeyboardInterrupt
+
+    host = PowerHost()
+    code, outcome = run_machine(
+        host,
+        cfg,
+        fake_steps(Calls(), machine, ram=ram),
+        stream=io.StringIO(),
+        sleep=slept.append,
+    )
+    assert code == EXIT_INTERRUPTED
+    assert host.asked == []  # someone pressed Ctrl-C: they are in front of the screen
+    assert outcome is not None and outcome.result(StepName.REPORT).state == StepState.DONE
+
+
+def test_ui_crash_is_exit_1_not_a_silent_success(tmp_path: Path) -> None:
+    class Broken(io.StringIO):
+        def write(self, s: str) -> int:
+            raise RuntimeError("console gone")
+
+    code, _ = run_machine(
+        LocalHost(), Config(unattended=True, data_dir=tmp_path), Steps(), stream=Broken()
+    )
+    assert code == EXIT_CRASH
+
+
+def test_real_steps_names_what_is_missing() -> None:
+    steps, missing = real_steps()
+    for name in StepName:
+        # every step is either wired or named as missing, never both, never neither
+        assert (steps.get(name) is None) == (name in missing)
+    # grading is on main: the grade step is wired for real
+    assert steps.grade is not None
+
+
+def test_demo_policy_lowers_only_the_storage_minimum(tmp_path: Path) -> None:
+    from deuxvie.grading.policy import default_policy, load_policy
+
+    demo_policy = load_policy(demo.write_demo_policy(tmp_path))
+    base = default_policy()
+    assert demo_policy.minimum.storage_gb == 0.1
+    assert demo_policy.minimum.ram_gib == base.minimum.ram_gib
+    assert demo_policy.smart == base.smart
+
+
+@needs_root
+def test_demo_disks_on_real_loop_devices(tmp_path: Path) -> None:
+    with demo.loop_devices(tmp_path) as loops:
+        assert len(loops) == 2
+        host = LocalHost()
+        infos = [demo.loop_disk_info(host, dev, d) for dev, d, _ in loops]
+        for (dev, d, written), info in zip(loops, infos, strict=True):
+            assert info.path == dev
+            assert info.size_bytes == d.size_bytes
+            assert info.serial == f"loop:{tmp_path / (d.label + '.img')}"
+            assert not info.read_only and not info.mounted and not info.holders
+            assert demo.count_marker(dev) == written > 1000
+        # the dev machine's own disks plus the demo's: only the demo's are ever chosen
+        own = disk("vda", kind=DiskKind.VIRTUAL)
+        policy = SelectionPolicy(explicit_targets=frozenset(i.path for i in infos))
+        from deuxvie.pipeline import select_wipe_targets
+
+        chosen = [x.disk.path for x in select_wipe_targets([own, *infos], policy) if x.wipe]
+        assert chosen == [i.path for i in infos]
+        devices = [dev for dev, _, _ in loops]
+    attached = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+    for dev in devices:
+        assert f"{dev}:" not in attached or str(tmp_path) not in attached
+
+
+@needs_root
+def test_loop_devices_detached_on_interrupt(tmp_path: Path) -> None:
+    devices: list[str] = []
+    with pytest.raises(KeyboardInterrupt), demo.loop_devices(tmp_path) as loops:
+        devices = [dev for dev, _, _ in loops]
+        raise KeyboardInterrupt
+    attached = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in attached
+    assert devices
+
+
+@needs_root
+def test_demo_runs_to_the_end(tmp_path: Path) -> None:
+    """The whole demo as `make demo` runs it (pieces missing from this build are named)."""
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [sys.executable, "-m", "deuxvie.demo"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "[demo] /dev/loop" in out and "detached" in out
+    assert "Classement" in out
+    # the wipe engine is on main: the donor data is gone, read back through the devices
+    assert out.count("): none left") == 2, out[-3000:]
+    # the report reached the service and is listed with its certificate URL
+    assert "rapport envoyé" in out
+    assert "[demo] signed report: http://127.0.0.1:" in out
+    assert (tmp_path / "demo-out" / "certificate.pdf").stat().st_size > 10_000
+    assert (tmp_path / "demo-out" / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((tmp_path / "demo-out" / "disks").glob("*.img"))
+    assert (
+        str(tmp_path)
+        not in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
+    )
+    assert (tmp_path / "demo-out").is_dir()

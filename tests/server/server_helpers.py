@@ -1,0 +1,75 @@
+"""Helpers shared by the server tests (imported by name: tests/server is on sys.path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from deuxvie import wire
+from deuxvie_server import models, stations
+from flask import Flask
+from sqlalchemy import func, select
+
+ADMIN = "test-admin-token-0123456789"
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
+
+
+def enrol(app: Flask, station_id: str = "atelier-lyon-1",
+          key: Ed25519PrivateKey | None = None) -> Ed25519PrivateKey:
+    key = key or Ed25519PrivateKey.generate()
+    with app.extensions["deuxvie"]["sessions"].begin() as session:
+        token = stations.create_enrolment_token(session, "test")
+    resp = app.test_client().post("/api/v1/stations/enrol", json={
+        "token": token, "station_id": station_id,
+        "public_key": wire.public_key_b64(key.public_key())})
+    assert resp.status_code == 201, resp.get_json()
+    return key
+
+
+def counts(app: Flask) -> dict[str, int]:
+    tables: dict[str, Any] = {
+        "reports": models.Report, "devices": models.Device,
+        "erasure_records": models.ErasureEntry, "donors": models.Donor, "lots": models.Lot,
+    }
+    with app.extensions["deuxvie"]["sessions"]() as session:
+        return {name: session.scalar(select(func.count()).select_from(m)) or 0
+                for name, m in tables.items()}
+
+
+EMPTY = {"reports": 0, "devices": 0, "erasure_records": 0, "donors": 0, "lots": 0}
+
+
+class LiveServer:
+    """The real WSGI server (werkzeug, threaded) on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
