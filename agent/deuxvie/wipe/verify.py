@@ -51,7 +51,7 @@ def sample_ranges(size: int, pct: float, sector: int, *, chunk: int = SAMPLE_CHU
     last_start = max(0, (size - MIB) // sector * sector)
     last = (last_start, size - last_start)
     n = max(1, int(size * pct / 100 / chunk + 0.999))
-    stratum = size // n
+    stratum = max(sector, size // n // sector * sector)  # O_DIRECT: sector-aligned offsets
     picked: list[tuple[int, int]] = [first, last]
     for i in range(n):
         lo = i * stratum
