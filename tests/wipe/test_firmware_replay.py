@@ -174,6 +174,7 @@ def test_hpa_is_removed_and_the_native_size_wiped(tmp_path):
     assert host.written == [("/sys/block/sda/device/rescan", "1")]
     assert rec.size_before_bytes == 1024 * 512 and rec.size_after_bytes == SIZE
     assert rec.status is ErasureStatus.ERASED and restore in rec.commands
+    assert (rec.media.hpa, rec.media.native_size_bytes, rec.media.dco) == ("removed", SIZE, "none")
 
 
 def test_hpa_that_stays_means_no_certificate(tmp_path):
@@ -193,6 +194,7 @@ def test_dco_shrunk_disk_is_not_certified(tmp_path):
         (HD_DCO, 0, "hdparm-dco-4096.txt")])
     plan, rec = _wipe(host, SDA, tmp_path)
     assert "dco_present" in [n.code for n in plan.notes]
+    assert (rec.media.hpa, rec.media.dco) == ("none", "present")
     assert rec.status is ErasureStatus.FAILED
 
 

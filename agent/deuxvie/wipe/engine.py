@@ -9,6 +9,7 @@ or a journal left "running" by a killed run gives INTERRUPTED; refusals give SKI
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -218,6 +219,7 @@ def _restore_hpa(host: Host, plan: WipePlan, run: _Run) -> bool:
     run.commands.append(hpa.hpa_argv(media.path))
     if state.hidden_sectors:
         return False
+    run.media = dataclasses.replace(run.media, hpa="removed")
     # The kernel keeps the old capacity until the SCSI device is rescanned.
     name = os.path.basename(media.path)
     try:
