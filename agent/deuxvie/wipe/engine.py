@@ -149,7 +149,17 @@ def run_wipes(host: Host, plans: Sequence[WipePlan], progress_cb: ProgressCallba
 def execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | None = None, *,
                  journal: Journal, hooks: WipeHooks | None = None,
                  stop: threading.Event | None = None) -> ErasureRecord:
-    hooks = hooks or WipeHooks()
+    """Run one plan; always ends with a "done" progress event carrying the status."""
+    record = _execute_plan(host, plan, progress_cb, journal, hooks or WipeHooks(), stop)
+    if progress_cb:
+        progress_cb(WipeProgress(plan.target.device, "done", plan.passes, record.bytes_total,
+                                 record.bytes_total, 0.0, 0.0, record.status.value))
+    return record
+
+
+def _execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | None,
+                  journal: Journal, hooks: WipeHooks,
+                  stop: threading.Event | None) -> ErasureRecord:
     run = _Run(plan, plan.target.media)
     run.bytes_total = plan.target.media.apparent_size_bytes
     key = identity_key(plan.target.media)
@@ -197,9 +207,6 @@ def execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | Non
         status = ErasureStatus.FAILED
     record = _record(run, status)
     journal.finish(key, status.value, bytes_written=run.bytes_written, ended_at=record.ended_at)
-    if progress_cb:
-        progress_cb(WipeProgress(plan.target.device, "done", plan.passes, run.bytes_total,
-                                 run.bytes_total, 0.0, 0.0, status.value))
     return record
 
 
