@@ -10,6 +10,7 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
+APT_PACKAGES += dmsetup
 
 .PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label image test-iso test-guest clean
 
