@@ -11,6 +11,7 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
 APT_PACKAGES += cups-daemon cups-client
+APT_PACKAGES += dmsetup
 
 .PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest clean
 
