@@ -59,20 +59,25 @@ def admin_page(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def human_bytes(n: int | None) -> str:
+UNITS = {"fr": ("o", "ko", "Mo", "Go", "To"), "en": ("B", "kB", "MB", "GB", "TB")}
+
+
+def human_bytes(n: int | None, lang: str = "fr") -> str:
+    """Decimal units, as disk vendors label capacity (a "250 GB" SSD reads 250.1 GB)."""
     if n is None:
         return "—"
-    # Disk vendors label in decimal units (IEC 80000-13 GB), so the certificate does too.
-    for unit in ("o", "ko", "Mo", "Go", "To"):
-        if abs(n) < 1000 or unit == "To":
-            return f"{n:.0f} {unit}" if unit == "o" else f"{n:.1f} {unit}"
-        n = n / 1000  # type: ignore[assignment]
+    value = float(n)
+    units = UNITS.get(lang, UNITS["en"])
+    for unit in units:
+        if abs(value) < 1000 or unit == units[-1]:
+            return f"{value:.0f} {unit}" if unit == units[0] else f"{value:.1f} {unit}"
+        value /= 1000
     return str(n)
 
 
 @bp.app_template_filter("bytes")
-def _bytes_filter(n: int | None) -> str:
-    return human_bytes(n)
+def _bytes_filter(n: int | None, lang: str = "fr") -> str:
+    return human_bytes(n, lang)
 
 
 @bp.get("/login")
@@ -244,7 +249,12 @@ def certificate_pdf(rid: UUID) -> Response:
     report = verification.pop("report")
     if report is None:
         abort(404)
-    pdf: bytes = render_certificate(report, verification, pick_lang())
+    lang = pick_lang()
+    if not verification["valid"]:
+        verification["message"] = f"{translate(lang, 'invalid_text')} ({verification['reason']})"
+    config = current_app.extensions["deuxvie"]["config"]
+    server = (config.public_url or request.host_url).rstrip("/")
+    pdf: bytes = render_certificate(report, verification, lang, server=server)
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="certificat-{rid}.pdf"'
     resp.headers["Cache-Control"] = "no-store"

@@ -51,6 +51,9 @@ def test_smartctl_failing_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert rc == 0 and doc["smart_passed"] is False and doc["nvme"] is None
     assert doc["attributes_failing_now"] == ["Reallocated_Sector_Ct"]
     assert doc["selftest_failures"] == 7 and doc["pending_sectors"] == 24847
+    # The grading verdict rides along (deuxvie.grading.smart_eval.verdict_fields).
+    assert doc["verdict"] == "FAIL" and doc["reasons"]
+    assert {"code", "fr", "en"} <= doc["reasons"][0].keys()
 
 
 def test_smartctl_usb_bridge_error_is_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,6 +63,7 @@ def test_smartctl_usb_bridge_error_is_exit_0(capsys: pytest.CaptureFixture[str])
     doc = json.loads(out)
     assert rc == 0 and doc["model"] is None and doc["smart_passed"] is None
     assert "Unknown USB bridge" in doc["messages"][0]
+    assert doc["verdict"] == "UNKNOWN"
 
 
 def test_edid(capsys: pytest.CaptureFixture[str]) -> None:

@@ -140,3 +140,9 @@ def test_crlf_dump_parses_the_same() -> None:
 def test_no_records_is_a_parse_error(data: bytes) -> None:
     with pytest.raises(ParseError):
         parse_dmidecode(data)
+
+
+def test_truncated_array_handle() -> None:
+    # Found by the fuzzer: a dump cut right after "Array Handle: 0x".
+    text = "Handle 0x0010, DMI type 17, 40 bytes\nMemory Device\n\tArray Handle: 0x\n\tSize: 4 GB\n"
+    assert parse_dmidecode(text).memory.total_bytes == 4 << 30

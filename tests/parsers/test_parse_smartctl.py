@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +266,92 @@ def test_truncated_json_raises_parse_error() -> None:
     raw = (DATA / "scrutiny__smart-nvme-failed.json").read_bytes()
     with pytest.raises(ParseError, match="not valid JSON"):
         parse_smartctl(raw[: len(raw) // 2])
+
+
+def _doc(**extra: Any) -> bytes:
+    base: dict[str, Any] = {
+        "json_format_version": [1, 0],
+        "smartctl": {"version": [7, 3], "exit_status": 0},
+        "device": {"name": "/dev/nvme0", "type": "nvme", "protocol": "NVMe"},
+        "model_name": "Test",
+    }
+    return json.dumps({**base, **extra}).encode()
+
+
+def test_json_nvme_self_test_log() -> None:
+    # Layout of smartctl >= 7.3 `nvme_self_test_log` (nvmeprint.cpp); result 7 =
+    # "Completed: failed segments", 1 = aborted (no verdict), and a 7.2-style row with
+    # the string only.
+    table = [
+        {"self_test_code": {"value": 2, "string": "Extended"},
+         "self_test_result": {"value": 7, "string": "Completed: failed segments"},
+         "power_on_hours": 2200, "lba": 123456},
+        {"self_test_code": {"value": 1, "string": "Short"},
+         "self_test_result": {"value": 1, "string": "Aborted: Self-test command"},
+         "power_on_hours": 2199},
+        {"self_test_code": {"string": "Short"},
+         "self_test_result": {"string": "Completed without error"}, "power_on_hours": 2100},
+    ]
+    facts = parse_smartctl(_doc(nvme_self_test_log={"table": table}))
+    assert [t.passed for t in facts.selftests] == [False, None, True]
+    assert facts.selftest_failures == 1
+    assert (facts.selftests[0].lifetime_hours, facts.selftests[0].lba_of_first_error) == (
+        2200, 123456,
+    )
+
+
+def test_json_ata_self_test_without_passed_key() -> None:
+    # 0x79: high nibble 7 = read failure, 90 % remaining; 0xf9 = running.
+    rows = [
+        {"type": {"value": 2, "string": "Extended offline"},
+         "status": {"value": 121, "string": "Completed: read failure"}, "lifetime_hours": 9},
+        {"type": {"value": 1, "string": "Short offline"},
+         "status": {"value": 249, "string": "Self-test routine in progress"},
+         "lifetime_hours": 10},
+    ]
+    facts = parse_smartctl(_doc(ata_smart_self_test_log={"standard": {"table": rows}}))
+    assert [t.passed for t in facts.selftests] == [False, None]
+    assert facts.selftest_failures == 1
+
+
+def test_json_empty_self_test_log_means_zero_failures() -> None:
+    facts = parse_smartctl(_doc(ata_smart_self_test_log={"standard": {"revision": 1}}))
+    assert facts.selftest_failures == 0 and facts.selftests == ()
+
+
+@pytest.mark.parametrize("hours", ["55120", "55,120", "55\u00a0120", "55\u202f120"])
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_scsi_accumulated_power_on_time(hours: str, indent: str) -> None:
+    # Line layout from smartmontools scsiprint.cpp ("%sAccumulated power on time,
+    # hours:minutes %d:%02d"), indented when printed inside the background scan results.
+    text = (
+        "smartctl 7.4 2023-08-01 r5530 [x86_64-linux-6.1.0] (local build)\n"
+        "=== START OF INFORMATION SECTION ===\n"
+        "Vendor:               HITACHI\nProduct:              H106060SDSUN600G\n"
+        "Transport protocol:   SAS (SPL-4)\n\n"
+        "=== START OF READ SMART DATA SECTION ===\nSMART Health Status: OK\n\n"
+        f"{indent}Accumulated power on time, hours:minutes {hours}:47\n"
+        "Elements in grown defect list: 3\n"
+    )
+    facts = parse_smartctl(text.encode())
+    assert (facts.device_type, facts.model) == ("scsi", "HITACHI H106060SDSUN600G")
+    assert (facts.power_on_hours, facts.scsi_grown_defects, facts.smart_passed) == (
+        55120, 3, True,
+    )
+
+
+def test_text_smart_unavailable_is_a_message() -> None:
+    text = (
+        "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0] (local build)\n"
+        "=== START OF INFORMATION SECTION ===\n"
+        "Device Model:     Generic Flash\nSerial Number:    0000001\n"
+        "SMART support is: Unavailable - device lacks SMART capability.\n\n"
+        "=== START OF READ SMART DATA SECTION ===\n"
+        "Read SMART Data failed: scsi error badly formed scsi parameters\n"
+    )
+    facts = parse_smartctl(text.encode())
+    assert facts.model == "Generic Flash" and facts.smart_passed is None
+    assert facts.messages == (
+        "SMART support is: Unavailable - device lacks SMART capability.",
+        "Read SMART Data failed: scsi error badly formed scsi parameters",
+    )

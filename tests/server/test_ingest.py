@@ -193,3 +193,16 @@ def test_same_device_twice_makes_one_device_two_reports(
                                  donor_id=None, lot_id=None)).status_code == 201
     c = counts(app)
     assert (c["reports"], c["devices"], c["erasure_records"], c["donors"]) == (3, 2, 3, 1)
+
+
+def test_nul_characters_are_refused_cleanly(app: Flask, client: FlaskClient,
+                                            station_key: Ed25519PrivateKey) -> None:
+    # PostgreSQL text cannot hold U+0000: a 4xx, never a driver error
+    report = factories.make_report(key=station_key)
+    report["operator"] = "Cam\x00ille"
+    resp = post(client, wire.sign_report(report, station_key))
+    assert resp.status_code == 422 and resp.get_json()["error"] == "nul_character"
+    assert counts(app) == EMPTY
+    resp = client.get("/api/v1/devices?q=a%00b", headers=admin_headers())
+    assert resp.status_code == 400
+    assert client.get("/api/v1/donors/a%00b/ledger", headers=admin_headers()).status_code == 400

@@ -136,16 +136,26 @@ def _expected_bytes(media: Mapping[str, Any]) -> int | None:
     return max(sizes) if sizes else None
 
 
+def error_count(record: Mapping[str, Any]) -> int:
+    """I/O errors of a record: the report lists at most a few offsets (wire schema
+    MAX_ERRORS_REPORTED) and keeps the exact count in errors_total."""
+    listed = get(record, "errors", default=[])
+    total = get(record, "errors_total", default=0)
+    return max(
+        len(listed) if isinstance(listed, list) else 0, total if isinstance(total, int) else 0
+    )
+
+
 def consistency_problems(record: Mapping[str, Any]) -> tuple[Reason, ...]:
     """Why a record's ERASED claim cannot be repeated (empty when it can)."""
     problems: list[Reason] = []
-    errors = get(record, "errors", default=[])
-    if errors:
+    count = error_count(record)
+    if count:
         problems.append(
             _r(
                 "certificate.errors_listed",
-                f"le relevé liste {len(errors)} erreur(s) d'E/S",
-                f"the record lists {len(errors)} I/O error(s)",
+                f"le relevé liste {count} erreur(s) d'E/S",
+                f"the record lists {count} I/O error(s)",
             )
         )
     verification = str(get(record, "verification", default="none"))
@@ -278,8 +288,11 @@ def erasure_date(overall: OverallErasure) -> str | None:
 
 
 def verdict_text(report: Mapping[str, Any], lang: str) -> str:
-    verdict = str(get(report, "grade", "verdict", default="?"))
-    return pick(lang, VERDICT_TEXT.get(verdict, (verdict, verdict)))
+    verdict = get(report, "grade", "verdict")
+    if verdict is None:
+        # The schema allows "grade": null (run stopped before grading).
+        return pick(lang, ("NON ÉVALUÉ", "NOT GRADED"))
+    return pick(lang, VERDICT_TEXT.get(str(verdict), (str(verdict), str(verdict))))
 
 
 def main_reason(report: Mapping[str, Any], lang: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from deuxvie.certificate import facts
@@ -50,7 +50,6 @@ class _Doc(FPDF):
         self.report_uuid = uuid
         self.add_font("DejaVu", "", str(font_path("regular")))
         self.add_font("DejaVu", "B", str(font_path("bold")))
-        self.add_font("DejaVuMono", "", str(font_path("mono")))
         self.set_auto_page_break(auto=True, margin=14)
         self.set_margins(15, 12, 15)
 
@@ -102,19 +101,39 @@ def _heading(pdf: _Doc, text: str, size: float = 11, keep_mm: float = 20) -> Non
 
 
 def _table(pdf: _Doc, rows: Sequence[tuple[str, str]], widths: tuple[int, int] = (55, 125)) -> None:
-    pdf.set_font("DejaVu", "", 8.5)
-    key_style = FontFace(emphasis="BOLD", fill_color=_GREY)
-    with pdf.table(
-        col_widths=widths,
-        first_row_as_headings=False,
-        line_height=3.9,
-        padding=(0.5, 1),
-        text_align=("LEFT", "LEFT"),
-    ) as table:
-        for key, value in rows:
-            row = table.row()
-            row.cell(key, style=key_style)
-            row.cell(value)
+    """Key/value rows, key on grey. Drawn by hand rather than with `pdf.table()`, which
+    lays each cell out several times: this lays it out once (dry run for the lines, then
+    one `cell` per line) and halves the certificate's render time (ADR 0050)."""
+    key_w = pdf.epw * widths[0] / sum(widths)
+    value_w = pdf.epw - key_w
+    line_h, pad_x, pad_y = 3.9, 1.0, 0.5
+    for key, value in rows:
+        pdf.set_font("DejaVu", "B", 8.5)
+        key_lines = _lines(pdf, key, key_w - 2 * pad_x, line_h)
+        pdf.set_font("DejaVu", "", 8.5)
+        value_lines = _lines(pdf, value, value_w - 2 * pad_x, line_h)
+        height = max(len(key_lines), len(value_lines)) * line_h + 2 * pad_y
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        x, y = pdf.l_margin, pdf.get_y()
+        pdf.set_fill_color(*_GREY)
+        pdf.rect(x, y, key_w, height, style="DF")
+        pdf.rect(x + key_w, y, value_w, height, style="D")
+        pdf.set_font("DejaVu", "B", 8.5)
+        for i, line in enumerate(key_lines):
+            pdf.set_xy(x + pad_x, y + pad_y + i * line_h)
+            pdf.cell(key_w - 2 * pad_x, line_h, line)
+        pdf.set_font("DejaVu", "", 8.5)
+        for i, line in enumerate(value_lines):
+            pdf.set_xy(x + key_w + pad_x, y + pad_y + i * line_h)
+            pdf.cell(value_w - 2 * pad_x, line_h, line)
+        pdf.set_xy(x, y + height)
+
+
+def _lines(pdf: _Doc, text: str, width: float, line_h: float) -> list[str]:
+    lines = pdf.multi_cell(width, line_h, text, dry_run=True, output=MethodReturnValue.LINES)
+    assert isinstance(lines, list)  # output=LINES returns the list of lines
+    return [str(line) for line in lines] or [""]
 
 
 def _banner(pdf: _Doc, text: str, ok: bool, size: float = 15) -> None:
@@ -192,12 +211,26 @@ def _signature_rows(
             "scan the QR code for the service's verification",
         )
     else:
+        # The service's verify_stored() dict: {valid, reason, keyid, station_id,
+        # station_revoked_at, checked_at}.
         valid = bool(verification.get("valid"))
         word = _t(lang, "VALIDE", "VALID") if valid else _t(lang, "INVALIDE", "INVALID")
         when = facts.date_time(verification.get("checked_at"))
-        status = f"{word} ({_t(lang, 'vérifiée le', 'checked on')} {when})"
+        status = f"{word} ({_t(lang, 'vérifiée par le service le', 'checked by the service on')} "
+        status += f"{when})"
+        if verification.get("keyid"):
+            status += f"\n{_t(lang, 'clé', 'key')} {verification['keyid']}"
+        if not valid and verification.get("reason"):
+            status += f"\n{_t(lang, 'motif', 'reason')} : {verification['reason']}"
+        if verification.get("station_revoked_at"):
+            revoked = facts.date_time(verification["station_revoked_at"])
+            status += "\n" + _t(
+                lang,
+                f"clé du poste révoquée le {revoked} (rapport reçu avant)",
+                f"station key revoked on {revoked} (report received before)",
+            )
         if verification.get("message"):
-            status += f" — {verification['message']}"
+            status += f"\n{verification['message']}"
     rows.append((_t(lang, "Signature", "Signature"), status))
     return rows
 
@@ -504,6 +537,17 @@ def _disk_section(
                 _bytes(get(media, "native_size_bytes"), lang),
             ),
             ("HPA / DCO", f"{_text(get(media, 'hpa'))} / {_text(get(media, 'dco'))}"),
+            *(
+                [
+                    (
+                        _t(lang, "Taille avant / après HPA", "Size before / after HPA"),
+                        f"{_bytes(get(rec, 'size_before_bytes'), lang)} / "
+                        f"{_bytes(get(rec, 'size_after_bytes'), lang)}",
+                    )
+                ]
+                if get(rec, "size_before_bytes") is not None
+                else []
+            ),
             (
                 _t(lang, "Provenance du support", "Media source"),
                 f"{source or '—'} ({_t(lang, 'inventaire', 'asset')} "
@@ -537,6 +581,16 @@ def _disk_section(
                 _t(lang, "Débit", "Throughput"),
                 f"{throughput / 1e6:.1f} MB/s" if isinstance(throughput, int | float) else "—",
             ),
+            *(
+                [
+                    (
+                        _t(lang, "Plages relues", "Ranges read back"),
+                        _text(get(rec, "verification_samples")),
+                    )
+                ]
+                if get(rec, "verification_samples")
+                else []
+            ),
             (_t(lang, "Début", "Start"), facts.date_time(get(rec, "started_at"))),
             (_t(lang, "Fin", "End"), facts.date_time(get(rec, "ended_at"))),
             (_t(lang, "Statut", "Status"), disk.text(lang)),
@@ -550,12 +604,23 @@ def _disk_section(
                 f"{_text(get(report, 'station', 'id'))}",
             ),
             (_t(lang, "Notes", "Notes"), "\n".join(notes) or "—"),
+            *(
+                [
+                    (
+                        _t(lang, "Journal du firmware", "Firmware log"),
+                        "\n".join(str(x) for x in get(rec, "firmware_log", default=[])),
+                    )
+                ]
+                if get(rec, "firmware_log")
+                else []
+            ),
         ],
     )
     errors = get(rec, "errors", default=[])
     shown = errors[:MAX_ERRORS_LISTED]
-    if errors:
-        _heading(pdf, _t(lang, f"Erreurs d'E/S ({len(errors)})", f"I/O errors ({len(errors)})"))
+    count = facts.error_count(rec)
+    if count:
+        _heading(pdf, _t(lang, f"Erreurs d'E/S ({count})", f"I/O errors ({count})"))
         with pdf.table(
             col_widths=(45, 25, 25, 85),
             line_height=5,
@@ -576,8 +641,8 @@ def _disk_section(
                 row.cell(_text(get(err, "length_bytes")))
                 row.cell(_text(get(err, "phase")))
                 row.cell(_text(get(err, "message")))
-        if len(errors) > len(shown):
-            more = len(errors) - len(shown)
+        if count > len(shown):
+            more = count - len(shown)
             pdf.multi_cell(
                 0,
                 4.5,
@@ -619,18 +684,24 @@ def render_certificate(
     report: Mapping[str, Any],
     verification: Mapping[str, Any] | None = None,
     lang: str = "fr",
-    server: str = DEFAULT_SERVER,
+    server: str | None = None,
 ) -> bytes:
     """The certificate PDF of one report payload.
 
     `verification` is what the service knows about the signature, when it renders the
     PDF: {"valid": bool, "checked_at": ISO time, "message": str (optional)}. The agent,
     which signs, passes None and the page points to the QR code instead.
+    `server` prefixes the QR URL {server}/c/{uuid}; when None, `verification
+    ["certificate_url"]` is used if the service gave it, else DEFAULT_SERVER (an .invalid
+    host: a QR that opens nothing rather than someone else's site).
     Raises ValueError for an unknown language or a report without uuid, FontMissing when
     DejaVu is not installed.
     """
     facts.check_lang(lang)
-    url = facts.certificate_url(report, server)
+    if server is None and verification is not None and verification.get("certificate_url"):
+        url = str(verification["certificate_url"])
+    else:
+        url = facts.certificate_url(report, server or DEFAULT_SERVER)
     overall = facts.overall_erasure(report)
     pdf = _Doc(lang, str(get(report, "uuid")))
     pdf.set_title(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deuxvie.grading.smart_eval import verdict_fields
 from deuxvie.i18n import both
 from deuxvie.model.common import jsonable
 from deuxvie.model.smart import SmartFacts
@@ -27,12 +28,12 @@ EXIT_UNPARSEABLE = 2
 
 
 def smartctl_json(facts: SmartFacts) -> dict[str, Any]:
-    """The `parse smartctl` object: every SmartFacts field, contract keys first.
-
-    Grading adds "verdict"/"reasons" to this dict (see deuxvie.grading); keep this function
-    free of policy so the parse contract stays a plain reading of the output.
+    """The `parse smartctl` object: every SmartFacts field (contract keys first), then the
+    SMART verdict under the default grading policy ("verdict", "reasons" [{code, fr, en}]),
+    computed by deuxvie.grading.smart_eval, not here.
     """
     out: dict[str, Any] = jsonable(facts)
+    out.update(verdict_fields(facts))
     return out
 
 

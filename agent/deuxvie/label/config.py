@@ -116,7 +116,17 @@ class ConfigError(ValueError):
 
 
 PRINTER_KINDS = ("file", "brother", "zpl", "cups")
-BROTHER_MODELS = ("QL-700", "QL-710W", "QL-720NW", "QL-800", "QL-810W", "QL-820NWB", "QL-1060N")
+BROTHER_WIDE_MODELS = ("QL-1050", "QL-1060N")
+BROTHER_MODELS = (
+    "QL-700",
+    "QL-710W",
+    "QL-720NW",
+    "QL-800",
+    "QL-810W",
+    "QL-820NWB",
+    "QL-1050",
+    "QL-1060N",
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,13 @@ class PrinterConfig:
                 )
             if label_size(self.size).brother_label is None:
                 raise ConfigError(f"printer.size {self.size!r} is not a Brother label")
+            # 102 mm media needs the wide QL-1050/1060N head (1296 dots); a QL-800 head
+            # (720 dots) would silently print a third of the label.
+            if self.size == "102x152" and self.brother_model not in BROTHER_WIDE_MODELS:
+                raise ConfigError(
+                    f"printer.size 102x152 needs one of {BROTHER_WIDE_MODELS}, "
+                    f"not {self.brother_model}"
+                )
         if self.zpl_mode not in ("native", "graphic"):
             raise ConfigError(f"printer.zpl_mode {self.zpl_mode!r}: native or graphic")
         if self.lang not in ("fr", "en"):

@@ -170,8 +170,8 @@ def _memory(records: list[_Record]) -> MemoryInfo:
     for r in records:
         if r.type != 17:
             continue
-        array = r.fields.get("Array Handle", "")
-        if array.startswith("0x") and int(array, 16) in other_arrays:
+        array = re.fullmatch(r"0x([0-9A-Fa-f]+)", r.fields.get("Array Handle", ""))
+        if array and int(array[1], 16) in other_arrays:
             continue
         f = r.fields
         slots += 1

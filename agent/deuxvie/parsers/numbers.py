@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-# Thousands separators seen in captures: comma, dot, apostrophe (de_CH), space, NBSP,
-# narrow NBSP.
-_SEP = ",.'\u00a0\u202f "
+# Thousands separators seen in captures: comma, dot, apostrophe (de_CH), NBSP, narrow NBSP
+# (glibc >= 2.28 fr_FR). Never a plain space: smartctl separates the counters of multi-value
+# raw attributes with spaces ("188 Command_Timeout ... 5 151 151" is three counters).
+_SEP = ",.'\u00a0\u202f"
 _GROUPED = re.compile(r"\d{1,3}(?:[" + re.escape(_SEP) + r"]\d{3})+(?!\d)|\d+")
 
 

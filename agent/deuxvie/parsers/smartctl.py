@@ -198,6 +198,8 @@ def _from_json(doc: object) -> SmartFacts:
             acc.messages.append(s)
 
     dtype = _get(doc, "device", "type")
+    if not isinstance(dtype, str):
+        dtype = _get(doc, "device", "protocol")  # "ATA", "NVMe", "SCSI"
     acc.device_type = dtype.lower() if isinstance(dtype, str) else None
     acc.model = _clean(doc.get("model_name")) or _clean(doc.get("scsi_model_name"))
     if acc.model is None:
@@ -285,6 +287,17 @@ def _json_attribute(row: object) -> SmartAttribute | None:
 _NVME_FAILED = {5, 6, 7}
 # SCSI SELF-TEST RESULTS log page (SPC-4 7.3.17): 3 unknown error, 4-7 failed segment.
 _SCSI_FAILED = {3, 4, 5, 6, 7}
+# ATA self-test execution status (ACS-3 9.11.7.3.1 / smartctl ataprint.cpp): 3 fatal,
+# 4 unknown failure, 5 electrical, 6 servo/seek, 7 read, 8 handling damage.
+_ATA_FAILED = {3, 4, 5, 6, 7, 8}
+
+
+def _verdict(code: int | None, failed: set[int], status: str) -> bool | None:
+    """True passed, False failed, None aborted/running; the text when the code is missing
+    (smartctl 7.2 prints some self-test results with a string only)."""
+    if code is not None:
+        return True if code == 0 else (False if code in failed else None)
+    return _status_passed(status) if status else None
 
 
 def _json_selftests(doc: dict[str, Any], acc: _Acc) -> None:
@@ -296,11 +309,17 @@ def _json_selftests(doc: dict[str, Any], acc: _Acc) -> None:
         for row in _list(table):
             passed = _get(row, "status", "passed")
             kind, status = _get(row, "type", "string"), _get(row, "status", "string")
+            status = status if isinstance(status, str) else ""
+            if not isinstance(passed, bool):
+                # smartctl adds "passed" only to finished tests; the status byte's high
+                # nibble is the ACS self-test execution status.
+                value = _int(_get(row, "status", "value"))
+                passed = _verdict(None if value is None else value >> 4, _ATA_FAILED, status)
             acc.selftests.append(
                 SelfTestEntry(
                     kind=kind if isinstance(kind, str) else "",
-                    status=status if isinstance(status, str) else "",
-                    passed=passed if isinstance(passed, bool) else None,
+                    status=status,
+                    passed=passed,
                     lifetime_hours=_int(_get(row, "lifetime_hours")),
                     lba_of_first_error=_int(_get(row, "lba")),
                 )
@@ -312,11 +331,12 @@ def _json_selftests(doc: dict[str, Any], acc: _Acc) -> None:
             code = _int(_get(row, "self_test_result", "value"))
             kind = _get(row, "self_test_code", "string")
             status = _get(row, "self_test_result", "string")
+            status = status if isinstance(status, str) else ""
             acc.selftests.append(
                 SelfTestEntry(
                     kind=kind if isinstance(kind, str) else "",
-                    status=status if isinstance(status, str) else "",
-                    passed=True if code == 0 else (False if code in _NVME_FAILED else None),
+                    status=status,
+                    passed=_verdict(code, _NVME_FAILED, status),
                     lifetime_hours=_int(_get(row, "power_on_hours")),
                     lba_of_first_error=_int(_get(row, "lba")),
                 )
@@ -328,11 +348,12 @@ def _json_selftests(doc: dict[str, Any], acc: _Acc) -> None:
         row = doc[key]
         code = _int(_get(row, "result", "value"))
         kind, status = _get(row, "code", "string"), _get(row, "result", "string")
+        status = status if isinstance(status, str) else ""
         acc.selftests.append(
             SelfTestEntry(
                 kind=kind if isinstance(kind, str) else "",
-                status=status if isinstance(status, str) else "",
-                passed=True if code == 0 else (False if code in _SCSI_FAILED else None),
+                status=status,
+                passed=_verdict(code, _SCSI_FAILED, status),
                 lifetime_hours=_int(_get(row, "power_on_time", "hours")),
                 lba_of_first_error=_int(_get(row, "lba_first_failure", "value")),
             )
@@ -378,7 +399,7 @@ def _from_text(text: str) -> SmartFacts:
         fields, "Current Temperature", "Current Drive Temperature", "Temperature"
     )
     acc.scsi_grown_defects = _first_int(fields, "Elements in grown defect list")
-    acc.power_on_hours = _text_power_on_hours(fields)
+    acc.power_on_hours = _text_power_on_hours(text, fields)
     if acc.device_type == "nvme" or "Critical Warning" in fields:
         acc.nvme = _text_nvme(fields)
     acc.attributes = list(_text_attributes(lines))
@@ -395,7 +416,11 @@ def _first_int(fields: Mapping[str, str], *keys: str) -> int | None:
     return None
 
 
-_MESSAGE = re.compile(r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected)")
+# smartctl's own complaints printed inside the sections (ataprint.cpp / scsiprint.cpp).
+_MESSAGE = re.compile(
+    r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected"
+    r"|SMART support is: Unavailable|SMART Disabled|Device is in STANDBY mode)"
+)
 
 
 def _text_messages(lines: list[str]) -> list[str]:
@@ -475,14 +500,18 @@ def _text_wwn(fields: Mapping[str, str]) -> str | None:
     return None
 
 
-def _text_power_on_hours(fields: Mapping[str, str]) -> int | None:
+_SCSI_POWER_ON = re.compile(r"Accumulated power on time, hours:minutes\s+([\d.,'\u00a0\u202f]+):")
+
+
+def _text_power_on_hours(text: str, fields: Mapping[str, str]) -> int | None:
     value = _first_int(fields, "Power On Hours")  # NVMe
     if value is not None:
         return value
-    # SCSI: "Accumulated power on time, hours:minutes 5675:39"
-    for key, val in fields.items():
-        if key.startswith("Accumulated power on time"):
-            return leading_int(val)
+    # SCSI (scsiprint.cpp): "Accumulated power on time, hours:minutes 55120:47", at the start
+    # of a line (-a) or indented in the background scan results (-x).
+    m = _SCSI_POWER_ON.search(text)
+    if m:
+        return leading_int(m[1])
     return None  # ATA: attribute 9, see _poh_attr
 
 
