@@ -163,6 +163,9 @@ def test_demo_runs_to_the_end(tmp_path: Path) -> None:
     assert out.count("): none left") == 2, out[-3000:]
     # the report reached the service and is listed with its certificate URL
     assert "rapport envoyé" in out
+    # every step of the pipeline is wired to its real module
+    assert "not available in this build yet" not in out
+    assert "Lecture de surface : fait" in out
     assert "[demo] signed report: http://127.0.0.1:" in out
     assert (tmp_path / "demo-out" / "certificate.pdf").stat().st_size > 10_000
     assert (tmp_path / "demo-out" / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
