@@ -331,12 +331,22 @@ def main() -> int:
             if data.report_url:
                 say(f"signed report: {data.report_url}")
             if data.spool_path is not None and data.spool_path.exists():
-                say(f"report still in the spool (service unreachable): {data.spool_path}")
+                say(f"report in the spool, not uploaded (deuxvie sync sends it): {data.spool_path}")
             if missing:
                 say("not available in this build yet: " + ", ".join(sorted(missing)))
     say(f"done in {time.monotonic() - t0:.0f} s; outputs in {out}")
     return code
 
 
+def cli() -> int:
+    try:
+        return main()
+    except KeyboardInterrupt:
+        # the context managers above already detached the loop devices and stopped the
+        # service; say so instead of a traceback
+        say("interrompu / interrupted")
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
