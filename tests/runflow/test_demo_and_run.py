@@ -197,15 +197,15 @@ def test_deuxvie_run_sigterm_ends_like_ctrl_c(tmp_path: Path) -> None:
     lines = []
     for line in proc.stdout:
         lines.append(line)
-        if "Test du processeur : en cours" in line:
+        if "CPU stress" in line:  # the stress workers are running
             proc.send_signal(signal.SIGTERM)
             break
     rest, _ = proc.communicate(timeout=120)
     out = "".join(lines) + rest
     assert proc.returncode == EXIT_INTERRUPTED, out[-2000:]
-    assert "Test du processeur : échec - interrompu par l'opérateur" in out
-    assert "RUN INTERROMPU" in out
-    assert "Rapport signé : fait" in out
+    assert "Test du processeur : échec - interrompu par l'opérateur" in out, out[-3000:]
+    assert "RUN INTERROMPU" in out, out[-3000:]
+    assert "Rapport signé : fait" in out, out[-3000:]
     (log,) = (tmp_path / "logs").glob("run-*.jsonl")
     end = json.loads(log.read_text().splitlines()[-1])
     assert end["event"] == "end" and end["interrupted"] is True
