@@ -137,10 +137,22 @@ def _wrap(
         too_wide = any(draw.textlength(line, font=font) > width for line in out)
         if (len(out) <= lines and not too_wide) or size <= max(8, int(max_px * 0.5)):
             if len(out) > lines or too_wide:
-                fitted = [_fit(draw, line, face, width, size)[1] for line in out[:lines]]
-                return font, fitted
+                # Still too long at the smallest size: cut at this font with an ellipsis
+                # (a path in a reason must not run into the QR code).
+                kept = out[:lines]
+                if len(out) > lines:
+                    kept[-1] += " …"
+                return font, [_cut(draw, line, font, width) for line in kept]
             return font, out
         size = int(size * 0.92)
+
+
+def _cut(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _text(
