@@ -95,6 +95,9 @@ def test_login_cookie_opens_pages(app: Flask, client: FlaskClient) -> None:
     resp = client.post("/login", data={"token": ADMIN, "next": "https://evil.example/"})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     assert client.get("/devices").status_code == 200
+    # the cookie opens pages, not the API (no CSRF on revoke / token creation)
+    assert client.post("/api/v1/tokens").status_code == 401
+    assert client.get("/api/v1/devices").status_code == 401
 
 
 def test_registry_api_search_and_history(app: Flask, client: FlaskClient,
