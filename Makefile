@@ -10,6 +10,8 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
+APT_PACKAGES += cups-daemon cups-client
+APT_PACKAGES += dmsetup
 
 .PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest clean
 
@@ -37,10 +39,10 @@ lint: venv
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 demo: setup
 	$(BIN)/python -m deuxvie.demo
