@@ -296,3 +296,5 @@ def test_anyone_can_verify_a_certificate_offline(app: Flask, client: FlaskClient
     verified = wire.verify(env, lambda kid: pub if kid == wire.key_id(pub) else None)
     assert wire.decode_payload_json(verified)["uuid"] == rid
     assert client.get("/c/00000000-0000-4000-8000-000000000000/key").status_code == 404
+    bad = client.get("/c/null,null/key")  # no route matched: still a JSON 404 (schemathesis)
+    assert bad.status_code == 404 and bad.get_json()["error"] == "not_found"
