@@ -18,7 +18,8 @@ from deuxvie_server.i18n import pick_lang, translate
 
 def _wants_json() -> bool:
     path = request.path
-    return path.startswith("/api/") or path.endswith(".json") or request.method != "GET"
+    return (path.startswith("/api/") or path.endswith((".json", "/key"))
+            or request.method != "GET")
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -95,6 +95,9 @@ def test_login_cookie_opens_pages(app: Flask, client: FlaskClient) -> None:
     resp = client.post("/login", data={"token": ADMIN, "next": "https://evil.example/"})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     assert client.get("/devices").status_code == 200
+    # the cookie opens pages, not the API (no CSRF on revoke / token creation)
+    assert client.post("/api/v1/tokens").status_code == 401
+    assert client.get("/api/v1/devices").status_code == 401
 
 
 def test_registry_api_search_and_history(app: Flask, client: FlaskClient,
@@ -280,3 +283,18 @@ def test_real_certificate_pdf_from_the_label_helper(
                               text=True, check=True).stdout
         assert "S2R6NX0H612345A" in text
         assert f"localhost/c/{rid}" in text.replace("\n", "") or rid in text
+
+
+def test_anyone_can_verify_a_certificate_offline(app: Flask, client: FlaskClient,
+                                                 station_key: Ed25519PrivateKey) -> None:
+    """Download the envelope and the signer's key; check them with deuxvie.wire alone."""
+    rid = upload(client, station_key)
+    env = client.get(f"/c/{rid}.json").get_json()
+    key_info = client.get(f"/c/{rid}/key").get_json()
+    assert key_info["key_id"] == wire.key_id(station_key.public_key())
+    pub = wire.public_key_from_b64(key_info["public_key"])
+    verified = wire.verify(env, lambda kid: pub if kid == wire.key_id(pub) else None)
+    assert wire.decode_payload_json(verified)["uuid"] == rid
+    assert client.get("/c/00000000-0000-4000-8000-000000000000/key").status_code == 404
+    bad = client.get("/c/null,null/key")  # no route matched: still a JSON 404 (schemathesis)
+    assert bad.status_code == 404 and bad.get_json()["error"] == "not_found"

@@ -54,3 +54,19 @@ def test_tokens_never_look_like_command_line_options() -> None:
     from deuxvie_server.security import new_token
 
     assert all(not new_token().startswith("-") for _ in range(2000))
+
+
+def test_plain_postgresql_urls_use_psycopg3() -> None:
+    from deuxvie_server.db import normalise_url
+
+    assert normalise_url("postgresql://u:p@h:5433/db") == "postgresql+psycopg://u:p@h:5433/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_migrations_are_idempotent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from deuxvie_server.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == "0001"
