@@ -53,7 +53,7 @@ deps_stage=$(mktemp -d "$CACHE_DIR/.deps.XXXXXX")
 agent_stage=$(mktemp -d "$CACHE_DIR/.agent.XXXXXX")
 trap 'rm -rf "$deps_stage" "$agent_stage"' EXIT
 "$LIVE_IMAGE_DIR/install-agent.sh" "$deps_stage" deps
-deps_key=$(cat "$deps_stage/opt/deuxvie/lib/.requirements.txt" | sha256sum | cut -c1-12)
+deps_key=$(cat "$deps_stage/opt/deuxvie/lib/.deps-key")
 deps="$out/deps-$deps_key.cpio"
 if [ ! -f "$deps" ]; then
   rm -f "$out"/deps-*.cpio

@@ -26,13 +26,15 @@ glibc_platforms() {
 install_deps() {
   local reqs key deps tmp
   reqs=$("$hostpy" "$LIVE_IMAGE_DIR/agent-requirements.py" "$repo/pyproject.toml")
-  key=$(printf '%s\n' "$reqs" | sha256sum | cut -c1-12)
+  # the layout version is part of the key: a change in how deps are staged rebuilds them
+  key=$(printf '%s\n' "$reqs" "layout 2" | sha256sum | cut -c1-12)
   deps="$CACHE_DIR/agent-deps-$key"
   if [ ! -f "$deps/.deuxvie-complete" ]; then
     tmp="$deps.tmp.$$"
     rm -rf "$tmp"
     mkdir -p "$tmp"
     printf '%s\n' "$reqs" > "$tmp/.requirements.txt"
+    echo "$key" > "$tmp/.deps-key"
     # 1) wheels of every requirement (pure-Python sdists are built into py3-none-any wheels);
     # 2) install only from those wheels, for the guest's tags: a wheel that does not fit
     #    CPython 3.11 on manylinux x86_64 fails here, on the build machine, not in the guest.
@@ -42,10 +44,13 @@ install_deps() {
       $(glibc_platforms) \
       --find-links "$tmp/.wheels" -r "$tmp/.requirements.txt" >&2
     rm -rf "$tmp/.wheels" "$tmp/bin"
+    # the packages' own test suites (18 MB, numpy most) are never imported at run time
+    find "$tmp" -mindepth 2 -type d -name tests -prune -exec rm -rf {} +
     "$hostpy" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$tmp" >/dev/null || true
     touch "$tmp/.deuxvie-complete"
     rm -rf "$deps"
     mv "$tmp" "$deps"
+    find "$CACHE_DIR" -maxdepth 1 -name 'agent-deps-*' ! -name "agent-deps-$key" -exec rm -rf {} +
   fi
   mkdir -p "$dest/opt/deuxvie/lib"
   cp -a "$deps/." "$dest/opt/deuxvie/lib/"

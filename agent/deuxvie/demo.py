@@ -300,7 +300,7 @@ def main() -> int:
             verify="full",
             selftest="short",
             cpu_stress_s=10,  # a demo, not a burn-in: the policy default is 60 s
-            ram_test_pct=5,
+            ram_test_pct=2,  # of the available memory; the default is 85 %
             data_dir=out / "data",
             policy_file=write_demo_policy(out),
         )

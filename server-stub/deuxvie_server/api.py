@@ -109,7 +109,8 @@ def create_token() -> tuple[Response, int]:
 @bp.post("/api/v1/reports")
 def post_report() -> tuple[Response, int]:
     body = request.get_data(cache=False)
-    result = ingest(current_app.extensions["deuxvie"]["write_sessions"], body)
+    ext = current_app.extensions["deuxvie"]
+    result = ingest(ext["sessions"], ext["write_sessions"], body, ext["write_lock"])
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,

@@ -109,3 +109,11 @@ def test_server_example_report(example_report: dict[str, Any], size: str) -> Non
         ("QRCODE", f"{SERVER}/c/{example_report['uuid']}"),
         ("CODE128", example_report["asset_id"]),
     }
+
+
+def test_ungraded_report_label(report: dict[str, Any]) -> None:
+    rep = copy.deepcopy(report)
+    rep["grade"] = None  # the wire schema allows it: the run stopped before grading
+    t = label_text(rep, SERVER, "fr")
+    assert t.grade == "NON ÉVALUÉ" and not t.failed and t.reason == ""
+    assert ("CODE128", ASSET_ID) in _codes(render_label(rep, "62", SERVER))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from deuxvie.devtools.vm import Disk, InjectedError, Machine, Smbios, create_image
+from deuxvie.devtools.vm import (
+    Disk,
+    InjectedError,
+    Machine,
+    Smbios,
+    create_boot_stick,
+    create_image,
+)
 
 MIB = 1024 * 1024
 SMBIOS = Smbios(
@@ -33,14 +40,18 @@ class ReferencePc:
 
 
 def reference_pc(workdir: Path, size_mib: int = 64, **machine_kw: object) -> ReferencePc:
-    """NVMe, good SATA, SATA with blkdebug errors, virtio, and a USB stick with known bytes."""
+    """NVMe, good SATA, SATA with blkdebug errors, virtio, and the USB boot stick (an ISO 9660
+    image padded with known bytes, mounted at /run/live/medium in the guest)."""
     paths = {n: workdir / f"{n}.img" for n in ("nvme", "sata", "bad", "virtio", "usb")}
     # The internal disks hold "donor data" so an erased disk differs from a fresh image.
     create_image(paths["nvme"], size_mib * MIB, b"donor data on the NVMe\n")
     create_image(paths["sata"], size_mib * MIB, b"donor data on the SATA disk\n")
     create_image(paths["bad"], size_mib * MIB, b"donor data on the failing disk\n")
     create_image(paths["virtio"], size_mib * MIB, b"donor data on the virtio disk\n")
-    create_image(paths["usb"], size_mib * MIB, USB_PATTERN)
+    stick_files = workdir / "stick-files"
+    stick_files.mkdir(exist_ok=True)
+    (stick_files / "README.txt").write_text("deuxvie live stick (test)\n")
+    create_boot_stick(paths["usb"], size_mib * MIB, USB_PATTERN, stick_files)
     disks = (
         Disk.nvme(paths["nvme"], serial="DVNVME0001"),
         Disk.sata(paths["sata"], serial="DVSATA0001", model="DEUXVIE GOOD SATA"),
@@ -53,6 +64,11 @@ def reference_pc(workdir: Path, size_mib: int = 64, **machine_kw: object) -> Ref
         Disk.virtio(paths["virtio"], serial="DVVIRTIO01"),
         Disk.usb(paths["usb"], serial="DVUSBSTICK"),
     )
-    machine = Machine(disks=disks, smbios=SMBIOS, **machine_kw)  # type: ignore[arg-type]
+    machine = Machine(
+        disks=disks,
+        smbios=SMBIOS,
+        boot_stick_serial="DVUSBSTICK",
+        **machine_kw,  # type: ignore[arg-type]
+    )
     return ReferencePc(machine, paths["nvme"], paths["sata"], paths["bad"], paths["virtio"],
                        paths["usb"])  # fmt: skip

@@ -19,7 +19,7 @@ def test_guest_runs_agent_and_sees_disks_by_serial(guest_boot: GuestBoot, vm_dir
     pc = reference_pc(vm_dir)
     usb_before = hashlib.sha256(pc.usb.read_bytes()).hexdigest()
 
-    run = run_guest(pc.machine, guest_boot, vm_dir, "version", timeout_s=240)
+    run = run_guest(pc.machine, guest_boot, vm_dir, "version", timeout_s=600)
 
     assert run.exit_code == 0, run.console[-3000:]
     assert run.qemu_returncode == 0  # powered off by the guest, not killed
@@ -31,10 +31,11 @@ def test_guest_runs_agent_and_sees_disks_by_serial(guest_boot: GuestBoot, vm_dir
     assert disks["DVSATA0001"]["tran"] == "sata"
     assert disks["DVSATA0001"]["model"] == "DEUXVIE GOOD SATA"
     assert disks["DVUSBSTICK"]["tran"] == "usb"
+    assert disks["DVUSBSTICK"]["mountpoints"] == ["/run/live/medium"]  # like live-boot
     assert all(int(d["size"]) == 64 * 1024 * 1024 for d in disks.values())
-    # booting with the stick attached leaves it byte-identical (udev/blkid only read it)
+    # booting with the stick mounted read-only leaves it byte-identical
     assert hashlib.sha256(pc.usb.read_bytes()).hexdigest() == usb_before
-    assert pc.usb.read_bytes()[: len(USB_PATTERN)] == USB_PATTERN
+    assert pc.usb.read_bytes()[-len(USB_PATTERN) * 100 :].count(USB_PATTERN) >= 99
 
 
 def test_shell_cmd_sees_blkdebug_errors_at_chosen_sector(
@@ -50,7 +51,7 @@ dd if=/dev/$bad of=/dev/null bs=4096 skip=512 count=1 iflag=direct 2>/dev/null; 
 dd if=/dev/zero of=/dev/$bad bs=4096 seek=1024 count=1 oflag=direct 2>/dev/null; echo "bad-write $?"
 dd if=/dev/zero of=/dev/$good bs=4K seek=1024 count=1 oflag=direct 2>/dev/null; echo "good-write $?"
 """
-    run = run_guest(pc.machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=script, timeout_s=240)
+    run = run_guest(pc.machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=script, timeout_s=600)
 
     assert run.exit_code == 0, run.console[-3000:]
     lines = run.results.split()
@@ -62,7 +63,7 @@ dd if=/dev/zero of=/dev/$good bs=4K seek=1024 count=1 oflag=direct 2>/dev/null; 
 
 def test_guest_without_disks_still_powers_off(guest_boot: GuestBoot, vm_dir: Path) -> None:
     run = run_guest(
-        Machine(screen=None), guest_boot, vm_dir, "shell-cmd", shell_cmd="exit 3", timeout_s=240
+        Machine(screen=None), guest_boot, vm_dir, "shell-cmd", shell_cmd="exit 3", timeout_s=600
     )
     assert run.exit_code == 3
     assert run.qemu_returncode == 0

@@ -84,7 +84,7 @@ def test_guest_reaches_only_the_relayed_service_and_keeps_data(
     create_data_disk(data, files=files)
     machine = Machine(screen=None, service_port=port, data_disk=data)
 
-    run = run_guest(machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=GUEST_SCRIPT, timeout_s=240)
+    run = run_guest(machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=GUEST_SCRIPT, timeout_s=600)
 
     assert run.exit_code == 0, run.console[-3000:]
     lines = run.results.splitlines()
@@ -108,7 +108,7 @@ echo first-MiB-written
 sleep 600
 """
     with VirtualPc(machine, guest_boot, vm_dir, mode_args("shell-cmd", slow_writer)) as pc:
-        pc.wait_for_result("first-MiB-written", timeout_s=240)
+        pc.wait_for_result("first-MiB-written", timeout_s=600)
         pc.kill()
         run = pc.wait(timeout_s=10)
     assert run.qemu_returncode is None  # killed by the rig: a power loss
@@ -127,7 +127,7 @@ sleep 600
         "shell-cmd",
         name="second-boot",
         shell_cmd=lsblk,
-        timeout_s=240,
+        timeout_s=600,
     )
     assert again.exit_code == 0, again.console[-3000:]
     assert again.results.split() == ["DVNVMEPWR1", str(64 * 1024 * 1024)]

@@ -133,6 +133,9 @@ class Machine:
     # the persistent data disk (spool, journal, config): an ext4 image labelled DEUXVIE
     data_disk: Path | None = None
     kernel_args: tuple[str, ...] = field(default_factory=tuple)
+    # serial of the disk the test /init mounts read-only at /run/live/medium, as live-boot
+    # mounts the real stick: the agent must then treat it as its boot medium
+    boot_stick_serial: str | None = None
 
 
 def qemu_escape(value: str) -> str:
@@ -152,6 +155,23 @@ def create_image(path: Path, size_bytes: int, pattern: bytes | None = None) -> N
             n = min(left, len(block))
             f.write(block[:n])
             left -= n
+
+
+def create_boot_stick(path: Path, size_bytes: int, pattern: bytes, files: Path) -> None:
+    """A stick like the live one: an ISO 9660 image of `files` (xorriso), then `pattern`
+    repeated to `size_bytes`, so any write anywhere on it shows in a byte compare."""
+    create_image(path, size_bytes, pattern)
+    iso = path.with_suffix(".iso9660")
+    subprocess.run(
+        ["xorriso", "-as", "mkisofs", "-quiet", "-V", "DEUXVIE_LIVE", "-o", str(iso), str(files)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    head = iso.read_bytes()
+    iso.unlink()
+    if len(head) > size_bytes:
+        raise ValueError(f"boot stick files need {len(head)} bytes, the stick has {size_bytes}")
+    with path.open("r+b") as f:
+        f.write(head)
 
 
 def create_data_disk(path: Path, size_mib: int = 64, files: Path | None = None) -> None:
@@ -334,6 +354,8 @@ class VirtualPc:
         extra = list(init_args)
         if machine.service_port is not None:
             extra.append("deuxvie.net=static")
+        if machine.boot_stick_serial is not None:
+            extra.append(f"deuxvie.bootstick={machine.boot_stick_serial}")
         self.argv = qemu_argv(machine, boot, workdir, extra, self.results_path, self.console_path)
         self._proc: subprocess.Popen[bytes] | None = None
         self._started = 0.0

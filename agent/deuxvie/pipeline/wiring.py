@@ -176,6 +176,83 @@ def _atomic_write(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
+# ---- machine diagnostics (CPU stress, RAM test) -------------------------------------------
+
+
+def _diag_progress(ctx: StepContext, target: str) -> Any:
+    def cb(fraction: float, message: str) -> None:
+        ctx.progress(
+            ProgressEvent(
+                ctx.step, target, fraction=fraction, message=message, finished=fraction >= 1.0
+            )
+        )
+
+    return cb
+
+
+def _diag_output(result: Any, fr: str, en: str) -> StepOutput:
+    """A DiagnosticResult as a step: untested stays untested, a fault is shown in red."""
+    from deuxvie.model.diagnostics import TestStatus
+
+    if result.status == TestStatus.UNTESTED:
+        return StepOutput(StepState.UNTESTED, tuple(result.reasons))
+    summary = reason(f"{result.name}.summary", fr, en)
+    return StepOutput(
+        StepState.DONE,
+        (*result.reasons, summary) if result.status != TestStatus.PASSED else (summary,),
+        problem=result.status == TestStatus.FAILED,
+    )
+
+
+def cpu_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.cpu_stress import run_cpu_stress
+
+    cfg = ctx.data.config
+    cpu = _load_policy(cfg).cpu
+    # The stick's tests.cpu_stress_s wins over the policy's duration: it is the run's choice.
+    res = run_cpu_stress(
+        ctx.host,
+        duration_s=float(cfg.cpu_stress_s),
+        progress=_diag_progress(ctx, "cpu"),
+        temperature_warn_c=cpu.temperature_warn_c,
+        temperature_fail_c=cpu.temperature_fail_c,
+        throttle_events_warn_above=cpu.throttle_events_warn_above,
+    )
+    ctx.data.diagnostics.append(res)
+    m = res.measurements
+    temp = m.get("max_temperature_c")
+    t_fr = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", température non lue"
+    t_en = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", temperature not read"
+    n, ops = m.get("logical_cpus"), m.get("ops_per_s") or 0
+    return _diag_output(
+        res,
+        f"{n} cœurs logiques, {ops:.0f} opérations/s, {m.get('errors')} erreur(s){t_fr}",
+        f"{n} logical CPUs, {ops:.0f} ops/s, {m.get('errors')} error(s){t_en}",
+    )
+
+
+def ram_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.ram_test import run_ram_test
+
+    cfg = ctx.data.config
+    res = run_ram_test(
+        ctx.host,
+        fraction_pct=float(cfg.ram_test_pct),
+        passes=_load_policy(cfg).diagnostics.ram_passes,
+        progress=_diag_progress(ctx, "ram"),
+    )
+    ctx.data.diagnostics.append(res)
+    m = res.measurements
+    gib = (m.get("tested_bytes") or 0) / (1 << 30)
+    rate = float(m.get("throughput_gb_per_s") or 0.0)
+    errs = m.get("error_count", "?")
+    return _diag_output(
+        res,
+        f"{gib:.1f} Gio testés, {errs} erreur(s), {rate:.2f} Go/s".replace(".", ","),
+        f"{gib:.1f} GiB tested, {errs} error(s), {rate:.2f} GB/s",
+    )
+
+
 # ---- wipe ------------------------------------------------------------------------------
 
 _PHASES = {
@@ -477,6 +554,8 @@ _ADAPTERS: dict[StepName, tuple[tuple[str, ...], Any]] = {
     StepName.SMART: (("deuxvie.grading.smart_eval",), smart_step),
     StepName.GRADE: (("deuxvie.grading.grade",), grade_step),
     StepName.CERTIFICATE: (("deuxvie.certificate.pdf",), certificate_step),
+    StepName.CPU: (("deuxvie.diagnostics.cpu_stress",), cpu_step),
+    StepName.RAM: (("deuxvie.diagnostics.ram_test",), ram_step),
     StepName.WIPE: (("deuxvie.wipe.engine", "deuxvie.probes.usage"), wipe_step),
     StepName.REPORT: (("deuxvie.report.build", "deuxvie.station.store"), report_step),
     StepName.LABEL: (("deuxvie.label.render",), label_step),
@@ -487,8 +566,6 @@ _ADAPTERS: dict[StepName, tuple[tuple[str, ...], Any]] = {
 # Where each not-yet-wired step will come from (shown to the operator as what is missing).
 _EXPECTED: dict[StepName, str] = {
     StepName.SELFTEST: "deuxvie.diagnostics.selftest",
-    StepName.CPU: "deuxvie.diagnostics.cpu",
-    StepName.RAM: "deuxvie.diagnostics.ram",
     StepName.SURFACE: "deuxvie.diagnostics.surface",
     StepName.WIPE: "deuxvie.wipe",
     StepName.REPORT: "deuxvie.report",
