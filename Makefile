@@ -59,13 +59,18 @@ bench-server: setup
 bench-label: setup
 	$(BIN)/python -m bench.label
 
-# The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min).
-image: setup
+# The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min
+# idle); rebuilt when the package list, the image scripts or the agent change.
+ISO := live-image/build/deuxvie-amd64.iso
+ISO_INPUTS := $(wildcard live-image/*.sh live-image/*.list live-image/*.py) \
+  $(shell find live-image/iso agent/deuxvie -type f ! -name '*.pyc' 2>/dev/null) pyproject.toml
+image: setup $(ISO)
+$(ISO): $(ISO_INPUTS)
 	live-image/build-iso.sh
 
 # Boots the real ISO under QEMU as a BIOS CD-ROM and as a UEFI (OVMF) USB stick (~2 x 100 s).
 test-iso: image
-	$(BIN)/python -m deuxvie.devtools.isoboot live-image/build/deuxvie-amd64.iso
+	$(BIN)/python -m deuxvie.devtools.isoboot $(ISO)
 
 # The QEMU test guest (kernel + initramfs with the agent), cached under live-image/cache/.
 test-guest: setup

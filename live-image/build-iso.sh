@@ -38,9 +38,11 @@ lb config \
   --bootappend-live "boot=live components quiet noautologin hostname=deuxvie console=ttyS0,115200 console=tty0" \
   >/dev/null
 
-# packages: the shared list + the ISO's own (NIC/Wi-Fi firmware from non-free-firmware)
+# packages: the shared list + the ISO's own: NIC/Wi-Fi firmware from non-free-firmware, and
+# zstd so initramfs-tools compresses live-boot's initrd with zstd (else it falls back to gzip,
+# slower to unpack under QEMU TCG and on old PCs)
 package_names > config/package-lists/deuxvie.list.chroot
-printf '%s\n' firmware-realtek firmware-iwlwifi firmware-bnx2 >> config/package-lists/deuxvie.list.chroot
+printf '%s\n' firmware-realtek firmware-iwlwifi firmware-bnx2 zstd >> config/package-lists/deuxvie.list.chroot
 
 # the agent, the session, root's autologin on tty1
 cp -a "$LIVE_IMAGE_DIR/iso/includes.chroot/." config/includes.chroot/

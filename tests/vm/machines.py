@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deuxvie.devtools.vm import (
+    BootStick,
     Disk,
     InjectedError,
     Machine,
@@ -37,11 +38,15 @@ class ReferencePc:
     bad: Path
     virtio: Path
     usb: Path
+    stick: BootStick
 
 
-def reference_pc(workdir: Path, size_mib: int = 64, **machine_kw: object) -> ReferencePc:
-    """NVMe, good SATA, SATA with blkdebug errors, virtio, and the USB boot stick (an ISO 9660
-    image padded with known bytes, mounted at /run/live/medium in the guest)."""
+def reference_pc(
+    workdir: Path, size_mib: int = 64, data_files: Path | None = None, **machine_kw: object
+) -> ReferencePc:
+    """NVMe, good SATA, SATA with blkdebug errors, virtio, and the USB boot stick (ISO 9660
+    partition mounted at /run/live/medium in the guest, ext4 DEUXVIE data partition made from
+    `data_files`, known bytes elsewhere)."""
     paths = {n: workdir / f"{n}.img" for n in ("nvme", "sata", "bad", "virtio", "usb")}
     # The internal disks hold "donor data" so an erased disk differs from a fresh image.
     create_image(paths["nvme"], size_mib * MIB, b"donor data on the NVMe\n")
@@ -51,7 +56,7 @@ def reference_pc(workdir: Path, size_mib: int = 64, **machine_kw: object) -> Ref
     stick_files = workdir / "stick-files"
     stick_files.mkdir(exist_ok=True)
     (stick_files / "README.txt").write_text("deuxvie live stick (test)\n")
-    create_boot_stick(paths["usb"], size_mib * MIB, USB_PATTERN, stick_files)
+    stick = create_boot_stick(paths["usb"], size_mib * MIB, USB_PATTERN, stick_files, data_files)
     disks = (
         Disk.nvme(paths["nvme"], serial="DVNVME0001"),
         Disk.sata(paths["sata"], serial="DVSATA0001", model="DEUXVIE GOOD SATA"),
@@ -71,4 +76,4 @@ def reference_pc(workdir: Path, size_mib: int = 64, **machine_kw: object) -> Ref
         **machine_kw,  # type: ignore[arg-type]
     )
     return ReferencePc(machine, paths["nvme"], paths["sata"], paths["bad"], paths["virtio"],
-                       paths["usb"])  # fmt: skip
+                       paths["usb"], stick)  # fmt: skip

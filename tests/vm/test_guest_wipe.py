@@ -48,7 +48,7 @@ def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     guest_boot: GuestBoot, vm_dir: Path
 ) -> None:
     pc = reference_pc(vm_dir)
-    usb_before = hashlib.sha256(pc.usb.read_bytes()).hexdigest()
+    stick_before = pc.stick.digest_outside_data()
     virtio_before = hashlib.sha256(pc.virtio.read_bytes()).hexdigest()
 
     run = run_guest(pc.machine, guest_boot, vm_dir, "shell-cmd", shell_cmd=WIPE_SCRIPT,
@@ -85,5 +85,5 @@ def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     stick = records["DVUSBSTICK"]
     assert stick["status"] == "SKIPPED"
     assert "boot_medium" in {r["code"] for r in stick["reasons"]}
-    assert hashlib.sha256(pc.usb.read_bytes()).hexdigest() == usb_before
+    assert pc.stick.digest_outside_data() == stick_before
     assert hashlib.sha256(pc.virtio.read_bytes()).hexdigest() == virtio_before

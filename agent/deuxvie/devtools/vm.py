@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -157,21 +158,90 @@ def create_image(path: Path, size_bytes: int, pattern: bytes | None = None) -> N
             left -= n
 
 
-def create_boot_stick(path: Path, size_bytes: int, pattern: bytes, files: Path) -> None:
-    """A stick like the live one: an ISO 9660 image of `files` (xorriso), then `pattern`
-    repeated to `size_bytes`, so any write anywhere on it shows in a byte compare."""
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BootStick:
+    """A USB stick laid out like the written live image: partition 1 an ISO 9660 filesystem
+    (the test /init mounts it at /run/live/medium, as live-boot does), partition 2 the
+    writable ext4 data partition labelled DEUXVIE, known bytes everywhere else."""
+
+    path: Path
+    iso_offset_bytes: int
+    data_offset_bytes: int
+    data_size_bytes: int
+
+    def read_data(self, dest: Path) -> Path:
+        """The data partition's tree, copied into `dest` (no loop device, no mount)."""
+        part = self.path.with_suffix(".data-partition")
+        with self.path.open("rb") as src, part.open("wb") as out:
+            src.seek(self.data_offset_bytes)
+            out.write(src.read(self.data_size_bytes))
+        try:
+            return read_data_disk(part, dest)
+        finally:
+            part.unlink()
+
+    def digest_outside_data(self) -> str:
+        """SHA-256 of every byte of the stick except the data partition: what nothing may
+        ever write (the boot records, the live filesystem, the unpartitioned space)."""
+        h = hashlib.sha256()
+        with self.path.open("rb") as f:
+            h.update(f.read(self.data_offset_bytes))
+            f.seek(self.data_offset_bytes + self.data_size_bytes)
+            while chunk := f.read(4 * MIB):
+                h.update(chunk)
+        return h.hexdigest()
+
+
+def _mbr_entry(type_code: int, start_bytes: int, size_bytes: int) -> bytes:
+    # CHS fields set to the "use LBA" values (FE FF FF): every current kernel and firmware
+    # reads the LBA start/length that follow.
+    return (
+        bytes([0x00, 0xFE, 0xFF, 0xFF, type_code, 0xFE, 0xFF, 0xFF])
+        + (start_bytes // 512).to_bytes(4, "little")
+        + (size_bytes // 512).to_bytes(4, "little")
+    )
+
+
+def create_boot_stick(
+    path: Path,
+    size_bytes: int,
+    pattern: bytes,
+    files: Path,
+    data_files: Path | None = None,
+    data_mib: int = 32,
+) -> BootStick:
+    """Write the stick image: `pattern` over all of it, an MBR with two partitions, the ISO
+    9660 image of `files` (xorriso) in partition 1 and an ext4 `DEUXVIE` filesystem made
+    from `data_files` in partition 2."""
     create_image(path, size_bytes, pattern)
     iso = path.with_suffix(".iso9660")
     subprocess.run(
         ["xorriso", "-as", "mkisofs", "-quiet", "-V", "DEUXVIE_LIVE", "-o", str(iso), str(files)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    head = iso.read_bytes()
+    iso_bytes = iso.read_bytes()
     iso.unlink()
-    if len(head) > size_bytes:
-        raise ValueError(f"boot stick files need {len(head)} bytes, the stick has {size_bytes}")
+    iso_offset = MIB
+    iso_size = -(-len(iso_bytes) // MIB) * MIB
+    data_offset = iso_offset + iso_size + MIB
+    data_size = data_mib * MIB
+    if data_offset + data_size > size_bytes:
+        raise ValueError(f"a {size_bytes}-byte stick cannot hold its partitions")
+    data = path.with_suffix(".data-partition")
+    create_data_disk(data, size_mib=data_mib, files=data_files)
     with path.open("r+b") as f:
-        f.write(head)
+        f.seek(446)
+        f.write(_mbr_entry(0x83, iso_offset, iso_size) + _mbr_entry(0x83, data_offset, data_size))
+        f.write(bytes(32) + b"\x55\xaa")
+        f.seek(iso_offset)
+        f.write(iso_bytes)
+        f.seek(data_offset)
+        f.write(data.read_bytes())
+    data.unlink()
+    return BootStick(path, iso_offset, data_offset, data_size)
 
 
 def create_data_disk(path: Path, size_mib: int = 64, files: Path | None = None) -> None:
