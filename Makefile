@@ -10,8 +10,10 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
   pciutils usbutils lsscsi zbar-tools libzbar0 poppler-utils nwipe qemu-system-x86 qemu-utils \
   debootstrap cpio zstd kmod postgresql chromium fonts-dejavu-core ovmf xorriso
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
+APT_PACKAGES += cups-daemon cups-client
+APT_PACKAGES += dmsetup
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label image test-iso test-guest clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest clean
 
 setup: apt venv
 
@@ -37,10 +39,10 @@ lint: venv
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 test: setup lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 demo: setup
 	$(BIN)/python -m deuxvie.demo
@@ -50,6 +52,9 @@ bench: setup
 
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+bench-server: setup
+	$(BIN)/python -m bench.server
 
 bench-label: setup
 	$(BIN)/python -m bench.label

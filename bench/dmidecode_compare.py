@@ -20,6 +20,7 @@ from typing import Any
 from deuxvie.parsers.dmidecode import clean, parse_dmidecode, size_bytes
 
 GiB = 1 << 30
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def expected(corpus: Path) -> dict[str, dict[str, Any]]:
@@ -60,8 +61,9 @@ def py_dmidecode(text: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def main(argv: list[str]) -> int:
-    corpus = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "shared" / "corpus"
+def run(corpus: Path = CORPUS) -> list[str]:
+    """The comparison table as Markdown lines (bench convention: run() -> lines)."""
+    lines: list[str] = []
     ref = expected(corpus)
     files = sorted((corpus / "dmidecode").glob("*.txt"))
     rows = []
@@ -82,15 +84,15 @@ def main(argv: list[str]) -> int:
                 leaks += 1
         ms = (time.perf_counter() - start) * 1000
         rows.append((label, right, leaks, crashes, ms))
-    print(f"corpus: {len(files)} dmidecode dumps, {len(ref)} with a reference")
-    print("| parser | maker | product | populated DIMMs | total RAM | placeholder serial "
+    lines.append(f"corpus: {len(files)} dmidecode dumps, {len(ref)} with a reference")
+    lines.append("| parser | maker | product | populated DIMMs | total RAM | placeholder serial "
           "returned | exceptions | time |")
-    print("|---|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|---|")
     for label, right, leaks, crashes, ms in rows:
-        print(f"| {label} | {right['maker']} | {right['product']} | {right['dimms']} | "
+        lines.append(f"| {label} | {right['maker']} | {right['product']} | {right['dimms']} | "
               f"{right['total']} | {leaks} | {crashes} | {ms:.0f} ms |")
-    return 0
+    return lines
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    print("\n".join(run(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS)))

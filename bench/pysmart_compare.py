@@ -29,6 +29,7 @@ from typing import Any
 from deuxvie.parsers.numbers import leading_int
 from deuxvie.parsers.smartctl import parse_smartctl
 
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIELDS = (
     "model", "serial", "capacity", "power_on_hours", "reallocated", "pending",
     "nvme_critical_warning", "nvme_percentage_used", "nvme_media_errors", "health",
@@ -107,7 +108,7 @@ def pysmart(data: bytes, name: str) -> dict[str, Any]:
     from pySMART import Device
     from pySMART.smartctl import Smartctl
 
-    class Recorded(Smartctl):  # type: ignore[misc]
+    class Recorded(Smartctl):
         """Serves one recorded output for every smartctl call (as py-SMART's tests do)."""
 
         def _exec(self, cmd: list[str]) -> tuple[list[str], int]:
@@ -166,8 +167,9 @@ def score(
                 score_.right[key] += 1
 
 
-def main(argv: list[str]) -> int:
-    corpus = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "shared" / "corpus"
+def run(corpus: Path = CORPUS) -> list[str]:
+    """The comparison table as Markdown lines (bench convention: run() -> lines)."""
+    lines: list[str] = []
     logging.disable(logging.CRITICAL)  # pySMART logs a warning per non-UTF-8 guess
     expected = expected_from_sources(corpus)
     text = sorted((corpus / "smartctl" / "text").glob("*.txt"))
@@ -181,22 +183,22 @@ def main(argv: list[str]) -> int:
     with contextlib.redirect_stderr(io.StringIO()):
         score(pysmart, text, expected, py_text)
 
-    print(f"corpus: {len(text)} text outputs, {len(jsn)} JSON outputs")
-    print("| field | text files with a reference | deuxvie (text) | pySMART (text) "
+    lines.append(f"corpus: {len(text)} text outputs, {len(jsn)} JSON outputs")
+    lines.append("| field | text files with a reference | deuxvie (text) | pySMART (text) "
           "| JSON files with a reference | deuxvie (JSON) | pySMART (JSON) |")
-    print("|---|---|---|---|---|---|---|")
+    lines.append("|---|---|---|---|---|---|---|")
     for f in FIELDS:
-        print(f"| {f} | {counts[f]} | {ours_text.right[f]} | {py_text.right[f]} "
+        lines.append(f"| {f} | {counts[f]} | {ours_text.right[f]} | {py_text.right[f]} "
               f"| {counts_json[f]} | {ours_json.right[f]} | cannot read JSON |")
-    print(f"| exceptions | | {len(ours_text.crashes)} | {len(py_text.crashes)} | "
+    lines.append(f"| exceptions | | {len(ours_text.crashes)} | {len(py_text.crashes)} | "
           f"| {len(ours_json.crashes)} | |")
-    print(f"\ntime: deuxvie {ours_text.seconds * 1000:.0f} ms (text) + "
+    lines.append(f"\ntime: deuxvie {ours_text.seconds * 1000:.0f} ms (text) + "
           f"{ours_json.seconds * 1000:.0f} ms (JSON); pySMART {py_text.seconds * 1000:.0f} ms "
           "(text)")
     for crash in py_text.crashes + ours_text.crashes + ours_json.crashes:
-        print("crash:", crash)
-    return 0
+        lines.append(f"crash: {crash}")
+    return lines
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    print("\n".join(run(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS)))

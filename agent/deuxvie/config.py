@@ -21,9 +21,10 @@ from typing import Any
 
 from deuxvie.host.base import Host
 
-# Where `deuxvie run` looks when --config is not given: the live image mounts the stick's
-# writable data partition at /run/deuxvie/data (live-image/), a dev machine uses /etc.
+# Where `deuxvie run` looks when --config is not given: the stick's writable data
+# partition (live-image/), then /etc on a dev machine.
 DEFAULT_CONFIG_PATHS = (
+    Path("/data/deuxvie.toml"),  # live-image/init mounts the DEUXVIE-labelled partition here
     Path("/run/deuxvie/data/deuxvie.toml"),
     Path("/etc/deuxvie/deuxvie.toml"),
 )
@@ -287,6 +288,12 @@ def build_config(
     if overrides:
         values.update(overrides)
         sources.append("arguments")
+    # On the stick, everything lives beside deuxvie.toml unless said otherwise; the
+    # station keys live in the data folder.
+    if "data_dir" not in values and toml_text is not None:
+        values["data_dir"] = base_dir
+    if "station_dir" not in values:
+        values["station_dir"] = Path(values.get("data_dir", Config.data_dir)) / "station"
     return Config(**values, source=tuple(sources))
 
 

@@ -277,66 +277,89 @@ def main() -> int:
     # is the same virtual PC in the service's registry (its history grows).
     disks_dir = out / "disks"
     disks_dir.mkdir(exist_ok=True)
-    with (
-        coordination_service(out) as url,
-        loop_devices(disks_dir) as loops,
-    ):
-        station_dir = out / "station"
-        enrolled = url is not None and enrol_station(url, out, station_dir)
-        config = Config(
-            server_url=url if enrolled else None,
-            station_dir=station_dir,
-            operator="Démo",
-            organisation="Atelier de démonstration deuxvie",
-            donor_id="D-DEMO-001",
-            donor_name="Donateur de démonstration",
-            lot_id="LOT-DEMO",
-            asset_prefix="DEMO",
-            printer=f"file:{out / 'label.png'}",
-            language="fr",
-            unattended=True,
-            power_off=False,
-            wipe_method="clear",
-            verify="full",
-            selftest="short",
-            cpu_stress_s=10,  # a demo, not a burn-in: the policy default is 60 s
-            ram_test_pct=5,
-            data_dir=out / "data",
-            policy_file=write_demo_policy(out),
-        )
-        disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
-        steps, missing = real_steps()
-        code, outcome = run_machine(
-            host,
-            config,
-            steps,
-            unavailable=missing,
-            selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
-            extra_disks=disks,
-            only_extra_disks=True,
-            stream=sys.stdout,
-        )
-        say("donor data left on the virtual PC's disks (read back through the devices):")
-        for dev, demo, written in loops:
-            left = count_marker(dev)
-            verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
-            say(f"  {demo.label} ({dev}): {verdict}")
-        if outcome is not None:
-            data = outcome.data
-            if data.certificate_path is not None and data.certificate_path.exists():
-                shutil.copy(data.certificate_path, out / "certificate.pdf")
-                say(f"certificate: {out / 'certificate.pdf'}")
-            if (out / "label.png").exists() and data.label_path is not None:
-                say(f"label: {out / 'label.png'}")
-            if data.report_url:
-                say(f"signed report: {data.report_url}")
-            if data.spool_path is not None and data.spool_path.exists():
-                say(f"report still in the spool (service unreachable): {data.spool_path}")
-            if missing:
-                say("not available in this build yet: " + ", ".join(sorted(missing)))
+    serve_after = "--serve" in sys.argv[1:]
+    with coordination_service(out) as url:
+        with loop_devices(disks_dir) as loops:
+            station_dir = out / "station"
+            enrolled = url is not None and enrol_station(url, out, station_dir)
+            config = Config(
+                server_url=url if enrolled else None,
+                station_dir=station_dir,
+                operator="Démo",
+                organisation="Atelier de démonstration deuxvie",
+                donor_id="D-DEMO-001",
+                donor_name="Donateur de démonstration",
+                lot_id="LOT-DEMO",
+                asset_prefix="DEMO",
+                printer=f"file:{out / 'label.png'}",
+                language="fr",
+                unattended=True,
+                power_off=False,
+                wipe_method="clear",
+                verify="full",
+                selftest="short",
+                cpu_stress_s=10,  # a demo, not a burn-in: the policy default is 60 s
+                ram_test_pct=2,  # of the available memory; the default is 85 %
+                data_dir=out / "data",
+                policy_file=write_demo_policy(out),
+            )
+            disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
+            steps, missing = real_steps()
+            code, outcome = run_machine(
+                host,
+                config,
+                steps,
+                unavailable=missing,
+                selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
+                extra_disks=disks,
+                only_extra_disks=True,
+                stream=sys.stdout,
+            )
+            say("donor data left on the virtual PC's disks (read back through the devices):")
+            for dev, demo, written in loops:
+                left = count_marker(dev)
+                verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
+                say(f"  {demo.label} ({dev}): {verdict}")
+            if outcome is not None:
+                data = outcome.data
+                if data.certificate_path is not None and data.certificate_path.exists():
+                    shutil.copy(data.certificate_path, out / "certificate.pdf")
+                    say(f"certificate: {out / 'certificate.pdf'}")
+                if (out / "label.png").exists() and data.label_path is not None:
+                    say(f"label: {out / 'label.png'}")
+                if data.report_url:
+                    say(f"signed report: {data.report_url}")
+                if data.spool_path is not None and data.spool_path.exists():
+                    say(
+                        "report in the spool, not uploaded (deuxvie sync sends it): "
+                        f"{data.spool_path}"
+                    )
+                if missing:
+                    say("not available in this build yet: " + ", ".join(sorted(missing)))
+        if url is not None and serve_after:
+            say(f"service still running on {url} (--serve); Ctrl-C stops it")
+            with contextlib.suppress(KeyboardInterrupt):
+                while True:
+                    time.sleep(1)
+        elif url is not None:
+            say(
+                "to see the report again: deuxvie-server serve "
+                f"--db sqlite:///{(out / 'server.db').resolve()} --port {url.rsplit(':', 1)[1]}"
+                " (or run the demo with: .venv/bin/python -m deuxvie.demo --serve)"
+            )
     say(f"done in {time.monotonic() - t0:.0f} s; outputs in {out}")
     return code
 
 
+def cli() -> int:
+    try:
+        return main()
+    except KeyboardInterrupt:
+        # the context managers above already detached the loop devices and stopped the
+        # service; say so instead of a traceback
+        say("interrompu / interrupted")
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())

@@ -109,7 +109,8 @@ def create_token() -> tuple[Response, int]:
 @bp.post("/api/v1/reports")
 def post_report() -> tuple[Response, int]:
     body = request.get_data(cache=False)
-    result = ingest(current_app.extensions["deuxvie"]["write_sessions"], body)
+    ext = current_app.extensions["deuxvie"]
+    result = ingest(ext["sessions"], ext["write_sessions"], body, ext["write_lock"])
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,
@@ -188,3 +189,21 @@ def envelope(rid: UUID) -> Response:
         resp = Response(row.envelope, mimetype="application/json")
         resp.headers["Content-Disposition"] = f'attachment; filename="deuxvie-{rid}.json"'
         return resp
+
+
+@bp.get("/c/<uuid:rid>/key")
+def signer_key(rid: UUID) -> Response:
+    """The public key of the station that signed this report, so anyone holding the QR link
+    can check /c/<uuid>.json themselves (DSSE PAE + Ed25519) without trusting this page."""
+    with sessions()() as session:
+        row = session.get(Report, str(rid))
+        station = session.get(Station, row.station_id) if row is not None else None
+        if row is None or station is None:
+            raise ApiError(404, "not_found", f"no report {rid}")
+        return jsonify({
+            "station_id": station.id,
+            "key_id": station.key_id,
+            "public_key": station.public_key_b64,
+            "algorithm": "ed25519",
+            "revoked_at": station.revoked_at.isoformat() if station.revoked_at else None,
+        })

@@ -3,6 +3,7 @@ gets its own database; nothing is created at import time)."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -17,7 +18,8 @@ from deuxvie_server.i18n import pick_lang, translate
 
 def _wants_json() -> bool:
     path = request.path
-    return path.startswith("/api/") or path.endswith(".json") or request.method != "GET"
+    return (path.startswith("/api/") or path.endswith((".json", "/key"))
+            or request.method != "GET")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -35,6 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
         "engine": engine,
         "sessions": make_sessionmaker(engine),
         "write_sessions": make_sessionmaker(engine, write=True),
+        # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
+        "write_lock": threading.Lock() if engine.dialect.name == "sqlite" else None,
     }
 
     @app.before_request

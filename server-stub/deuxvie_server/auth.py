@@ -18,11 +18,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 COOKIE = "deuxvie_admin"
 
 
-def presented_token() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.cookies.get(COOKIE) or None
+    return None
+
+
+def presented_token() -> str | None:
+    """For the HTML pages (GET only): the header, else the login cookie."""
+    return bearer_token() or request.cookies.get(COOKIE) or None
 
 
 def is_admin(token: str | None) -> bool:
@@ -39,7 +44,9 @@ def is_admin(token: str | None) -> bool:
 def admin_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not is_admin(presented_token()):
+        # The API takes the header only, never the cookie: a cross-site form could not
+        # revoke a station or mint tokens with a logged-in admin's browser (CSRF).
+        if not is_admin(bearer_token()):
             raise ApiError(401, "unauthorized", "admin token required (Authorization: Bearer)")
         return view(*args, **kwargs)
 

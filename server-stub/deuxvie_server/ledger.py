@@ -1,28 +1,35 @@
-"""Intake ledger ("bilan des dons"): where each donated machine ended up.
+"""Intake ledger ("bilan des dons"): where each donated machine stands.
 
-A device's state is derived from its latest graded report: the grade verdict and the
-suggestion code written by the grading policy (deuxvie.model.grade.Grade.suggestion:
-"refurbish as is / replace disk / replace battery / add RAM / recycle"). Codes are matched
-by keyword so a policy can refine them ("suggest.replace_battery") without a server change.
+A report's state is derived from its grade: the suggestion code written by the grading
+policy (deuxvie.grading.grade._suggestion: suggest.refurbish, suggest.replace_disk,
+suggest.add_ram, suggest.repair, suggest.recycle, suggest.wipe_again,
+suggest.complete_tests, suggest.inspect). Codes are matched by keyword so a policy can
+refine them without a server change (ADR 0044).
 """
 
 from __future__ import annotations
 
-RECEIVED = "received"  # a report exists but carries no grade (run interrupted)
+RECEIVED = "received"  # a report without a grade (run interrupted)
+IN_AUDIT = "in_audit"  # graded, but no decision yet: tests to finish, wipe again, inspect
 REFURBISHED = "refurbished"
 TO_REPAIR = "to_repair"
 RECYCLED = "recycled"
 
-STATES = (RECEIVED, REFURBISHED, TO_REPAIR, RECYCLED)
-REPAIR_WORDS = ("replace", "repair", "add", "upgrade", "remplacer")
+STATES = (RECEIVED, IN_AUDIT, REFURBISHED, TO_REPAIR, RECYCLED)
+DECIDED = (REFURBISHED, TO_REPAIR, RECYCLED)
+REPAIR_WORDS = ("replace", "repair", "add_", "upgrade")
+PENDING_WORDS = ("wipe_again", "complete", "inspect")
 
 
 def ledger_state(verdict: str | None, suggestion_code: str | None) -> str:
     if verdict is None:
         return RECEIVED
     code = (suggestion_code or "").lower()
-    if verdict == "FAIL" or "recycl" in code:
+    if "recycl" in code:
         return RECYCLED
     if any(word in code for word in REPAIR_WORDS):
         return TO_REPAIR
+    if any(word in code for word in PENDING_WORDS) or verdict == "FAIL":
+        # A FAIL is not a recycling decision by itself: the policy says recycle when it is.
+        return IN_AUDIT
     return REFURBISHED

@@ -249,7 +249,12 @@ def certificate_pdf(rid: UUID) -> Response:
     report = verification.pop("report")
     if report is None:
         abort(404)
-    pdf: bytes = render_certificate(report, verification, pick_lang())
+    lang = pick_lang()
+    if not verification["valid"]:
+        verification["message"] = f"{translate(lang, 'invalid_text')} ({verification['reason']})"
+    config = current_app.extensions["deuxvie"]["config"]
+    server = (config.public_url or request.host_url).rstrip("/")
+    pdf: bytes = render_certificate(report, verification, lang, server=server)
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="certificat-{rid}.pdf"'
     resp.headers["Cache-Control"] = "no-store"

@@ -97,6 +97,7 @@ def station_json(s: Station) -> dict[str, Any]:
 @dataclass(frozen=True)
 class LedgerRow:
     received: int
+    in_audit: int
     audited: int
     refurbished: int
     to_repair: int
@@ -124,7 +125,8 @@ def donor_ledger(session: Session, donor_id: str | None = None, lot_id: str | No
     states = [s for _, s in latest.values()]
     return LedgerRow(
         received=len(states),
-        audited=sum(1 for s in states if s != ledger.RECEIVED),
+        in_audit=states.count(ledger.IN_AUDIT),
+        audited=sum(1 for s in states if s in ledger.DECIDED),
         refurbished=states.count(ledger.REFURBISHED),
         to_repair=states.count(ledger.TO_REPAIR),
         recycled=states.count(ledger.RECYCLED),

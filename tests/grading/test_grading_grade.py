@@ -222,3 +222,17 @@ def test_disks_not_inventoried_are_untested() -> None:
     g = grade(inv, [result("ram"), result("cpu_stress"), result("battery", "BAT0")], [], POLICY)
     assert g.verdict is Verdict.PASS_WITH_WARNINGS
     assert "disks" in g.untested
+
+
+def test_secure_boot_disabled_is_still_capable() -> None:
+    # SecureBoot efivar present but off: the firmware can do it (Microsoft: "capable").
+    g = graded(inventory(fw=firmware(secure_boot=False)))
+    assert g.windows11_ready is True
+
+
+def test_a_later_smart_result_can_fail_a_disk() -> None:
+    # e.g. SMART read again after the wipe: pending sectors appeared.
+    inv = inventory()
+    after = result("smart", "WD-1", St.FAILED)
+    g = graded(inv, [*all_passed(inv), after])
+    assert g.verdict is Verdict.FAIL and g.suggestion.code == "suggest.replace_disk"

@@ -86,6 +86,21 @@ def test_dev_vm_bundle_replays_to_golden() -> None:
     assert inv.system.status is ProbeStatus.ABSENT
     assert inv.screens.status is ProbeStatus.ABSENT
     assert inv.batteries.status is ProbeStatus.ABSENT
+    (vda,) = inv.disks.value or ()
+    assert vda.kind is DiskKind.VIRTUAL and vda.transport == "virtio"  # from SUBSYSTEMS
+    assert vda.is_boot_medium and "/" in vda.mounted
+
+
+def test_hotplug_pci_disk_is_not_removable(tmp_path: Path) -> None:
+    """util-linux marks disks behind hot-pluggable PCI slots HOTPLUG (virtio-blk, NVMe in
+    QEMU): that must not make the PC's own disk look like a USB stick."""
+    bundle = tmp_path / "b"
+    shutil.copytree(BUNDLES / "laptop-t440", bundle)
+    lsblk = bundle / "cmd" / "lsblk.out"
+    lsblk.write_text(lsblk.read_text().replace('"hotplug": false', '"hotplug": true'))
+    disks = {d.name: d for d in collect(ReplayHost(bundle)).disks.value or ()}
+    assert not disks["nvme0n1"].removable and not disks["sda"].removable
+    assert disks["sdb"].removable  # the USB stick
 
 
 def test_missing_tools_leave_unknowns(tmp_path: Path) -> None:

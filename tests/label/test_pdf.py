@@ -88,7 +88,7 @@ def test_english_certificate(passing_report: dict[str, Any], tmp_path: Path) -> 
     assert "Data erasure certificate" in text
     assert "ERASED: 2 of 2 disk(s)" in text
     assert "PASS with warnings — Refurbish" in text
-    assert "VALID (checked on 2026-11-22 12:00 UTC)" in text
+    assert "VALID (checked by the service on 2026-11-22 12:00 UTC)" in text
     assert "Post-sanitization destination" in text and "Verification coverage" in text
     assert "EFFACÉ" not in text
 

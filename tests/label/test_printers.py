@@ -249,3 +249,27 @@ def test_config_from_toml_table() -> None:
 def test_zpl_target_must_be_tcp_or_file(report: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="not understood"):
         build_job(report, PrinterConfig.from_spec("zpl:/dev/usb/lp0"))
+
+
+@pytest.mark.parametrize(
+    "size", ["zebra-4x6-203", "zebra-4x6-300", "zebra-4x2-203", "zebra-4x2-300"]
+)
+def test_native_zpl_fields_stay_on_the_label(report: dict[str, Any], size: str) -> None:
+    """Native ZPL cannot be looked at without a printer: check its geometry instead."""
+    from deuxvie.label.config import SIZES
+    from deuxvie.label.zpl import native_zpl
+
+    spec = SIZES[size]
+    text = native_zpl(report, size, SERVER).decode()
+    for x, y in re.findall(r"\^FO(\d+),(\d+)", text):
+        assert 0 <= int(x) < spec.width_px and 0 <= int(y) < spec.height_px
+    bar = re.search(r"\^FO(\d+),(\d+)\^BY(\d+),3,(\d+)\^BCN", text)
+    assert bar
+    x, y, module, height = map(int, bar.groups())
+    assert y + height <= spec.height_px
+    # 167 modules for this asset id + 10-module quiet zones must fit right of x.
+    assert x + (167 + 10) * module <= spec.width_px
+    qr = re.search(r"\^FO(\d+),(\d+)\^BQN,2,(\d+)", text)
+    assert qr
+    qx, qy, mag = map(int, qr.groups())
+    assert qx + 41 * mag <= spec.width_px and qy + 41 * mag <= spec.height_px

@@ -109,3 +109,39 @@ def test_server_example_report(example_report: dict[str, Any], size: str) -> Non
         ("QRCODE", f"{SERVER}/c/{example_report['uuid']}"),
         ("CODE128", example_report["asset_id"]),
     }
+
+
+def test_ungraded_report_label(report: dict[str, Any]) -> None:
+    rep = copy.deepcopy(report)
+    rep["grade"] = None  # the wire schema allows it: the run stopped before grading
+    t = label_text(rep, SERVER, "fr")
+    assert t.grade == "NON ÉVALUÉ" and not t.failed and t.reason == ""
+    assert ("CODE128", ASSET_ID) in _codes(render_label(rep, "62", SERVER))
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_long_unbreakable_reason_stays_clear_of_the_qr(report: dict[str, Any], size: str) -> None:
+    """A reason quoting a disk path (seen in the demo run) is cut, never drawn over the QR."""
+    rep = copy.deepcopy(report)
+    rep["grade"]["suggestion"] = {
+        "code": "untested",
+        "fr": "Terminer les tests manquants avant de reconditionner : cpu_stress, ram, "
+        "smart:loop:/tmp/pytest/demo-out/disks/DEMO-INT-256M.img",
+        "en": "Finish the missing tests",
+    }
+    assert _codes(render_label(rep, size, SERVER)) == {
+        ("QRCODE", f"{SERVER}/c/{rep['uuid']}"),
+        ("CODE128", ASSET_ID),
+    }
+
+
+def test_wrapped_lines_never_exceed_their_width() -> None:
+    from deuxvie.label.render import _wrap
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(Image.new("1", (10, 10)))
+    text = "Terminer les tests : smart:loop:/tmp/pytest/demo-out/disks/DEMO-INT-256M.img ram cpu"
+    for width in (150, 300, 420):
+        font, lines = _wrap(draw, text, "bold", width, 40, 2)
+        assert 1 <= len(lines) <= 2
+        assert all(draw.textlength(line, font=font) <= width for line in lines), lines

@@ -317,3 +317,41 @@ def test_json_ata_self_test_without_passed_key() -> None:
 def test_json_empty_self_test_log_means_zero_failures() -> None:
     facts = parse_smartctl(_doc(ata_smart_self_test_log={"standard": {"revision": 1}}))
     assert facts.selftest_failures == 0 and facts.selftests == ()
+
+
+@pytest.mark.parametrize("hours", ["55120", "55,120", "55\u00a0120", "55\u202f120"])
+@pytest.mark.parametrize("indent", ["", "    "])
+def test_scsi_accumulated_power_on_time(hours: str, indent: str) -> None:
+    # Line layout from smartmontools scsiprint.cpp ("%sAccumulated power on time,
+    # hours:minutes %d:%02d"), indented when printed inside the background scan results.
+    text = (
+        "smartctl 7.4 2023-08-01 r5530 [x86_64-linux-6.1.0] (local build)\n"
+        "=== START OF INFORMATION SECTION ===\n"
+        "Vendor:               HITACHI\nProduct:              H106060SDSUN600G\n"
+        "Transport protocol:   SAS (SPL-4)\n\n"
+        "=== START OF READ SMART DATA SECTION ===\nSMART Health Status: OK\n\n"
+        f"{indent}Accumulated power on time, hours:minutes {hours}:47\n"
+        "Elements in grown defect list: 3\n"
+    )
+    facts = parse_smartctl(text.encode())
+    assert (facts.device_type, facts.model) == ("scsi", "HITACHI H106060SDSUN600G")
+    assert (facts.power_on_hours, facts.scsi_grown_defects, facts.smart_passed) == (
+        55120, 3, True,
+    )
+
+
+def test_text_smart_unavailable_is_a_message() -> None:
+    text = (
+        "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0] (local build)\n"
+        "=== START OF INFORMATION SECTION ===\n"
+        "Device Model:     Generic Flash\nSerial Number:    0000001\n"
+        "SMART support is: Unavailable - device lacks SMART capability.\n\n"
+        "=== START OF READ SMART DATA SECTION ===\n"
+        "Read SMART Data failed: scsi error badly formed scsi parameters\n"
+    )
+    facts = parse_smartctl(text.encode())
+    assert facts.model == "Generic Flash" and facts.smart_passed is None
+    assert facts.messages == (
+        "SMART support is: Unavailable - device lacks SMART capability.",
+        "Read SMART Data failed: scsi error badly formed scsi parameters",
+    )

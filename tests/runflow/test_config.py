@@ -152,6 +152,14 @@ def test_invalid_toml_and_unreadable_file(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml", CmdlineHost(""))
 
 
+def test_data_and_station_default_beside_the_file() -> None:
+    cfg = build_config("language = 'en'", base_dir=Path("/data"))
+    assert cfg.data_dir == Path("/data")
+    assert cfg.station_dir == Path("/data/station")
+    cfg = build_config("[data]\ndir = 'sub'", base_dir=Path("/data"))
+    assert cfg.station_dir == Path("/data/sub/station")
+
+
 def test_config_is_frozen() -> None:
     cfg = Config()
     with pytest.raises(AttributeError):

@@ -267,3 +267,19 @@ def test_any_single_crash_still_produces_the_report_step(name: StepName) -> None
     if name != StepName.REPORT:
         assert out.result(StepName.REPORT).state == StepState.DONE
     assert all(r.state != StepState.PENDING for r in out.results)
+
+
+def test_ctrl_c_while_a_state_is_drawn_is_still_an_interruption() -> None:
+    class Flaky(Recorder):
+        def step_changed(self, result: StepResult) -> None:
+            super().step_changed(result)
+            if result.name == StepName.CPU and result.state == StepState.RUNNING:
+                raise KeyboardInterrupt
+
+    calls = Calls()
+    out = Pipeline(LocalHost(), UNATTENDED, fake_steps(calls, MACHINE), observer=Flaky()).run()
+    assert out.interrupted
+    assert out.result(StepName.CPU).state == StepState.FAILED
+    assert out.result(StepName.REPORT).state == StepState.DONE
+    assert out.result(StepName.WIPE).state == StepState.SKIPPED
+    assert "cpu" not in calls.ran and calls.wiped == []

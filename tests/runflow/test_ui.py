@@ -179,3 +179,21 @@ def test_plain_progress_is_throttled() -> None:
 
 def test_make_ui_picks_plain_when_not_a_tty() -> None:
     assert isinstance(make_ui("fr", stream=io.StringIO()), PlainUI)
+
+
+def test_linux_console_drawing_uses_glyphs_every_console_font_has() -> None:
+    """tty1 of a donated PC (TERM=linux): square boxes, ASCII icons, # bars, █ letters."""
+    console = recording_console()
+    ui = RichUI(console, "fr", input_fn=lambda: "oui", live=False, console_font=True)
+    out = Pipeline(
+        LocalHost(), CFG, fake_steps(Calls(), MACHINE), observer=ui, confirm=ui.confirm_wipe
+    ).run()
+    console.print(ui.render())
+    ui.final(out)
+    text = console.export_text()
+    allowed = set("┌┐└┘─│├┤█") | {chr(c) for c in range(32, 127)} | set("\n")
+    # French letters are in every Latin console font (Lat15, Uni2)
+    allowed |= set("éèêàâçôûùÉÈÀÇ«»’°")
+    assert set(text) <= allowed, sorted(set(text) - allowed)
+    assert "#" * 30 in text  # finished wipe bars
+    assert "[+]" not in text and "+ Inventaire" in text

@@ -130,6 +130,8 @@ def test_report_label_and_offline_upload(two_loops: list[DiskInfo], tmp_path: Pa
         lot_id="LOT-1",
         server_url="http://127.0.0.1:9",  # discard port: nothing listens
         wipe_method="clear",
+        cpu_stress_s=0,  # tested elsewhere; here the report path matters
+        ram_test_pct=0,
     )
     steps, _ = wiring.real_steps()
     steps = dataclasses.replace(steps, inventory=None, smart=None)
@@ -190,3 +192,28 @@ def test_after_an_interruption_the_next_run_says_so_until_restart_is_allowed(
     out = _pipeline(two_loops, cfg, Steps(wipe=wiring.wipe_step)).run()
     assert {r.status for r in out.data.erasure} == {ErasureStatus.ERASED}
     assert all(demo.count_marker(d.path) == 0 for d in two_loops)
+
+
+def test_cpu_and_ram_steps_run_the_real_diagnostics(tmp_path: Path) -> None:
+    events: list[str] = []
+
+    class Seen:
+        def step_changed(self, result: object) -> None:
+            pass
+
+        def progress(self, event: object) -> None:
+            events.append(getattr(event, "target", ""))
+
+    cfg = Config(unattended=True, data_dir=tmp_path, cpu_stress_s=2, ram_test_pct=2)
+    out = Pipeline(
+        LocalHost(), cfg, Steps(cpu=wiring.cpu_step, ram=wiring.ram_step), observer=Seen()
+    ).run()
+    by_name = {d.name: d for d in out.data.diagnostics}
+    assert set(by_name) == {"cpu_stress", "ram"}
+    assert by_name["cpu_stress"].measurements["errors"] == 0
+    assert by_name["cpu_stress"].measurements["duration_s"] >= 2
+    assert by_name["ram"].measurements["error_count"] == 0
+    assert out.result(StepName.CPU).state == StepState.DONE
+    assert out.result(StepName.RAM).state == StepState.DONE
+    assert "opérations/s" in out.result(StepName.CPU).reasons[-1].fr
+    assert {"cpu", "ram"} <= set(events)

@@ -149,6 +149,15 @@ def erasure_record(serial: str = "S2R6NX0H612345A",
         tool="deuxvie 0.1.0",
         reasons=(Reason("erase.verified", "Disque entièrement réécrit et relu.",
                         "Whole disk overwritten and read back."),),
+        smart_before=smart_facts(serial),
+        smart_after=smart_facts(serial),
+        device="/dev/sda",
+        errors_total=0,
+        bytes_total=size,
+        size_before_bytes=size,
+        size_after_bytes=size,
+        duration_s=1213.0,
+        verification_samples=1,
     )
 
 
@@ -187,6 +196,7 @@ def grade(verdict: Verdict = Verdict.PASS_WITH_WARNINGS,
         windows11_reasons=(Reason("w11.cpu", "Processeur non pris en charge (4e gén.).",
                                   "CPU not supported (4th gen)."),),
         policy_name="emmaus-2026",
+        manual_checks=("screen", "keyboard"),
     )
 
 

@@ -95,6 +95,9 @@ def test_login_cookie_opens_pages(app: Flask, client: FlaskClient) -> None:
     resp = client.post("/login", data={"token": ADMIN, "next": "https://evil.example/"})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     assert client.get("/devices").status_code == 200
+    # the cookie opens pages, not the API (no CSRF on revoke / token creation)
+    assert client.post("/api/v1/tokens").status_code == 401
+    assert client.get("/api/v1/devices").status_code == 401
 
 
 def test_registry_api_search_and_history(app: Flask, client: FlaskClient,
@@ -134,8 +137,8 @@ def test_ledger_counts_devices_by_latest_state(app: Flask, client: FlaskClient,
     upload(client, station_key, system_serial="D", mac="00:00:00:00:00:04",
            donor_id="D-OTHER", lot_id="LOT-9")
     led = client.get("/api/v1/donors/D-2026-014/ledger", headers=admin_headers()).get_json()
-    assert led == {"donor_id": "D-2026-014", "received": 3, "audited": 3, "refurbished": 1,
-                   "to_repair": 1, "recycled": 1}
+    assert led == {"donor_id": "D-2026-014", "received": 3, "in_audit": 0, "audited": 3,
+                   "refurbished": 1, "to_repair": 1, "recycled": 1}
     html = client.get("/donors/D-2026-014?lang=en", headers=admin_headers()).get_data(True)
     assert "Donation ledger" in html and "Mairie de Villeurbanne" in html
     html_fr = client.get("/donors", headers={**admin_headers(),
@@ -164,6 +167,7 @@ def test_device_pages(app: Flask, client: FlaskClient, station_key: Ed25519Priva
     h = admin_headers()
     html = client.get("/devices?q=LENOVO&lang=fr", headers=h).get_data(True)
     assert "20B7S2GS0W" in html and "Appareils (1)" in html
+    assert "Bon avec réserves" in html and "À réparer" in html  # verdict, ledger state
     assert "Appareils (0)" in client.get("/devices?q=nothing", headers=h).get_data(True)
     dev_id = client.get("/api/v1/devices", headers=h).get_json()["items"][0]["id"]
     page = client.get(f"/devices/{dev_id}?lang=en", headers=h).get_data(True)
@@ -231,15 +235,15 @@ def test_pdf_hook_absent_then_present(app: Flask, client: FlaskClient,
                                       station_key: Ed25519PrivateKey,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     rid = upload(client, station_key)
-    if "deuxvie.certificate" not in sys.modules:
-        try:
-            import deuxvie.certificate  # noqa: F401
-        except ImportError:
-            assert client.get(f"/c/{rid}/certificate.pdf").status_code == 404
+    # without the certificate package: 404, not 500 (the service runs without it)
+    monkeypatch.setitem(sys.modules, "deuxvie.certificate", None)
+    monkeypatch.setitem(sys.modules, "deuxvie.certificate.pdf", None)
+    assert client.get(f"/c/{rid}/certificate.pdf").status_code == 404
     calls: list[tuple[Any, ...]] = []
 
     def render_certificate(report: dict[str, Any], verification: dict[str, Any] | None,
-                           lang: str) -> bytes:
+                           lang: str, server: str) -> bytes:
+        assert server.startswith("http://localhost")
         calls.append((report["uuid"], verification and verification["valid"], lang))
         return b"%PDF-1.7 fake"
 
@@ -259,3 +263,38 @@ def test_counts_helper_sees_rows(app: Flask, client: FlaskClient,
     # guard: the "nothing stored" assertions elsewhere would be vacuous if counts() were 0
     upload(client, station_key)
     assert counts(app)["reports"] == 1
+
+
+def test_real_certificate_pdf_from_the_label_helper(
+    app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey, tmp_path: Any
+) -> None:
+    """The route with the real deuxvie.certificate.pdf (merged from the label area)."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("deuxvie.certificate.pdf")
+    rid = upload(client, station_key)
+    resp = client.get(f"/c/{rid}/certificate.pdf?lang=en")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "c.pdf"
+        pdf.write_bytes(resp.data)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "S2R6NX0H612345A" in text
+        assert f"localhost/c/{rid}" in text.replace("\n", "") or rid in text
+
+
+def test_anyone_can_verify_a_certificate_offline(app: Flask, client: FlaskClient,
+                                                 station_key: Ed25519PrivateKey) -> None:
+    """Download the envelope and the signer's key; check them with deuxvie.wire alone."""
+    rid = upload(client, station_key)
+    env = client.get(f"/c/{rid}.json").get_json()
+    key_info = client.get(f"/c/{rid}/key").get_json()
+    assert key_info["key_id"] == wire.key_id(station_key.public_key())
+    pub = wire.public_key_from_b64(key_info["public_key"])
+    verified = wire.verify(env, lambda kid: pub if kid == wire.key_id(pub) else None)
+    assert wire.decode_payload_json(verified)["uuid"] == rid
+    assert client.get("/c/00000000-0000-4000-8000-000000000000/key").status_code == 404
+    bad = client.get("/c/null,null/key")  # no route matched: still a JSON 404 (schemathesis)
+    assert bad.status_code == 404 and bad.get_json()["error"] == "not_found"

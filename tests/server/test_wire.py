@@ -13,6 +13,8 @@ import factories
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from deuxvie import wire
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def lookup_for(*keys: Ed25519PrivateKey):  # type: ignore[no-untyped-def]
@@ -186,3 +188,38 @@ def test_private_key_file_is_0600_and_never_overwritten(tmp_path: Path) -> None:
     assert wire.key_id(wire.load_private_key(path).public_key()) == wire.key_id(key.public_key())
     with pytest.raises(FileExistsError):
         wire.write_private_key(Ed25519PrivateKey.generate(), path)
+
+
+def test_inlined_validator_agrees_with_the_published_schema(tmp_path: Path) -> None:
+    """The service validates with $refs inlined (speed); it must judge like the file."""
+    from jsonschema import Draft202012Validator
+
+    reference = Draft202012Validator(wire.report_schema())
+    good = factories.example_report(tmp_path)
+    bad = copy.deepcopy(good)
+    bad["erasure"][0]["status"] = "WIPED"
+    bad["inventory"]["gpus"]["value"] = [1]
+    bad["grade"]["suggestion"] = {"code": "x"}
+    del bad["device"]["macs"]
+    for doc in (good, bad):
+        assert (not wire.report_errors(doc)) == reference.is_valid(doc)
+    assert len(wire.report_errors(bad)) >= 4
+
+
+_KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.binary(max_size=2048), flip=st.integers(min_value=0), bit=st.integers(0, 7))
+def test_any_single_bit_flip_of_the_payload_is_detected(payload: bytes, flip: int,
+                                                        bit: int) -> None:
+    env = wire.sign(payload, _KEY)
+    lookup = lookup_for(_KEY)
+    assert wire.verify(env, lookup).payload == payload
+    if not payload:
+        return
+    tampered = bytearray(payload)
+    tampered[flip % len(payload)] ^= 1 << bit
+    env["payload"] = base64.b64encode(bytes(tampered)).decode()
+    with pytest.raises(wire.SignatureError):
+        wire.verify(env, lookup)

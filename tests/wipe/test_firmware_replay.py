@@ -174,6 +174,7 @@ def test_hpa_is_removed_and_the_native_size_wiped(tmp_path):
     assert host.written == [("/sys/block/sda/device/rescan", "1")]
     assert rec.size_before_bytes == 1024 * 512 and rec.size_after_bytes == SIZE
     assert rec.status is ErasureStatus.ERASED and restore in rec.commands
+    assert (rec.media.hpa, rec.media.native_size_bytes, rec.media.dco) == ("removed", SIZE, "none")
 
 
 def test_hpa_that_stays_means_no_certificate(tmp_path):
@@ -193,6 +194,7 @@ def test_dco_shrunk_disk_is_not_certified(tmp_path):
         (HD_DCO, 0, "hdparm-dco-4096.txt")])
     plan, rec = _wipe(host, SDA, tmp_path)
     assert "dco_present" in [n.code for n in plan.notes]
+    assert (rec.media.hpa, rec.media.dco) == ("none", "present")
     assert rec.status is ErasureStatus.FAILED
 
 
@@ -264,3 +266,28 @@ def test_unsupported_explicit_method_is_refused(tmp_path):
     plan, rec = _wipe(host, SDA, tmp_path, method=Method.NVME_SANITIZE)
     assert plan.refused and rec.status is ErasureStatus.SKIPPED
     assert b"DONOR" in host.image.read_bytes()
+
+
+def test_real_outputs_of_a_disk_without_ata_passthrough(tmp_path):
+    """Real hdparm 9.65 / sg3_utils 1.46 answers for a device that speaks no ATA/SCSI
+    pass-through (captured on a loop device here): hdparm -I prints only the device name
+    and exits 0; the plan must not believe it and falls back to an overwrite."""
+    sg = ("sg_sanitize", "--quick", "--wait", "--block", SDA)
+    host = _host(tmp_path, "sata", [
+        (HD_I, 0, "real-hdparm-I-no-ata.txt"), (HD_N, 0, "real-hdparm-N-no-ata.txt"),
+        (HD_DCO, 0, "real-hdparm-dco-no-ata.txt"), (sg, 72, "real-sg_sanitize-no-scsi.txt")])
+    plan, rec = _wipe(host, SDA, tmp_path)
+    assert plan.firmware is None and plan.method is Method.ZERO
+    assert plan.target.caps.ata is None and len(plan.target.caps.notes) == 3
+    assert rec.status is ErasureStatus.ERASED and rec.category is NistCategory.CLEAR
+    host2 = _host(tmp_path / "2", "sata", [
+        (HD_I, 0, "real-hdparm-I-no-ata.txt"), (HD_N, 0, "real-hdparm-N-no-ata.txt"),
+        (HD_DCO, 0, "real-hdparm-dco-no-ata.txt")])
+    plan2, rec2 = _wipe(host2, SDA, tmp_path / "2", method=Method.ATA_SANITIZE)
+    assert plan2.refused and rec2.status is ErasureStatus.SKIPPED
+    host3 = _host(tmp_path / "3", "sata", [
+        (HD_I, 0, "real-hdparm-I-no-ata.txt"), (HD_N, 0, "real-hdparm-N-no-ata.txt"),
+        (HD_DCO, 0, "real-hdparm-dco-no-ata.txt"), (sg, 72, "real-sg_sanitize-no-scsi.txt")])
+    _, rec3 = _wipe(host3, SDA, tmp_path / "3", method=Method.SCSI_SANITIZE)
+    assert rec3.status is ErasureStatus.ERASED_WITH_WARNINGS
+    assert any("exit 72" in line for line in rec3.firmware_log)

@@ -17,7 +17,7 @@ from typing import Any
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from deuxvie.certificate import facts
@@ -101,19 +101,39 @@ def _heading(pdf: _Doc, text: str, size: float = 11, keep_mm: float = 20) -> Non
 
 
 def _table(pdf: _Doc, rows: Sequence[tuple[str, str]], widths: tuple[int, int] = (55, 125)) -> None:
-    pdf.set_font("DejaVu", "", 8.5)
-    key_style = FontFace(emphasis="BOLD", fill_color=_GREY)
-    with pdf.table(
-        col_widths=widths,
-        first_row_as_headings=False,
-        line_height=3.9,
-        padding=(0.5, 1),
-        text_align=("LEFT", "LEFT"),
-    ) as table:
-        for key, value in rows:
-            row = table.row()
-            row.cell(key, style=key_style)
-            row.cell(value)
+    """Key/value rows, key on grey. Drawn by hand rather than with `pdf.table()`, which
+    lays each cell out several times: this lays it out once (dry run for the lines, then
+    one `cell` per line) and halves the certificate's render time (ADR 0050)."""
+    key_w = pdf.epw * widths[0] / sum(widths)
+    value_w = pdf.epw - key_w
+    line_h, pad_x, pad_y = 3.9, 1.0, 0.5
+    for key, value in rows:
+        pdf.set_font("DejaVu", "B", 8.5)
+        key_lines = _lines(pdf, key, key_w - 2 * pad_x, line_h)
+        pdf.set_font("DejaVu", "", 8.5)
+        value_lines = _lines(pdf, value, value_w - 2 * pad_x, line_h)
+        height = max(len(key_lines), len(value_lines)) * line_h + 2 * pad_y
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        x, y = pdf.l_margin, pdf.get_y()
+        pdf.set_fill_color(*_GREY)
+        pdf.rect(x, y, key_w, height, style="DF")
+        pdf.rect(x + key_w, y, value_w, height, style="D")
+        pdf.set_font("DejaVu", "B", 8.5)
+        for i, line in enumerate(key_lines):
+            pdf.set_xy(x + pad_x, y + pad_y + i * line_h)
+            pdf.cell(key_w - 2 * pad_x, line_h, line)
+        pdf.set_font("DejaVu", "", 8.5)
+        for i, line in enumerate(value_lines):
+            pdf.set_xy(x + key_w + pad_x, y + pad_y + i * line_h)
+            pdf.cell(value_w - 2 * pad_x, line_h, line)
+        pdf.set_xy(x, y + height)
+
+
+def _lines(pdf: _Doc, text: str, width: float, line_h: float) -> list[str]:
+    lines = pdf.multi_cell(width, line_h, text, dry_run=True, output=MethodReturnValue.LINES)
+    assert isinstance(lines, list)  # output=LINES returns the list of lines
+    return [str(line) for line in lines] or [""]
 
 
 def _banner(pdf: _Doc, text: str, ok: bool, size: float = 15) -> None:
@@ -191,12 +211,26 @@ def _signature_rows(
             "scan the QR code for the service's verification",
         )
     else:
+        # The service's verify_stored() dict: {valid, reason, keyid, station_id,
+        # station_revoked_at, checked_at}.
         valid = bool(verification.get("valid"))
         word = _t(lang, "VALIDE", "VALID") if valid else _t(lang, "INVALIDE", "INVALID")
         when = facts.date_time(verification.get("checked_at"))
-        status = f"{word} ({_t(lang, 'vérifiée le', 'checked on')} {when})"
+        status = f"{word} ({_t(lang, 'vérifiée par le service le', 'checked by the service on')} "
+        status += f"{when})"
+        if verification.get("keyid"):
+            status += f"\n{_t(lang, 'clé', 'key')} {verification['keyid']}"
+        if not valid and verification.get("reason"):
+            status += f"\n{_t(lang, 'motif', 'reason')} : {verification['reason']}"
+        if verification.get("station_revoked_at"):
+            revoked = facts.date_time(verification["station_revoked_at"])
+            status += "\n" + _t(
+                lang,
+                f"clé du poste révoquée le {revoked} (rapport reçu avant)",
+                f"station key revoked on {revoked} (report received before)",
+            )
         if verification.get("message"):
-            status += f" — {verification['message']}"
+            status += f"\n{verification['message']}"
     rows.append((_t(lang, "Signature", "Signature"), status))
     return rows
 
@@ -650,18 +684,24 @@ def render_certificate(
     report: Mapping[str, Any],
     verification: Mapping[str, Any] | None = None,
     lang: str = "fr",
-    server: str = DEFAULT_SERVER,
+    server: str | None = None,
 ) -> bytes:
     """The certificate PDF of one report payload.
 
     `verification` is what the service knows about the signature, when it renders the
     PDF: {"valid": bool, "checked_at": ISO time, "message": str (optional)}. The agent,
     which signs, passes None and the page points to the QR code instead.
+    `server` prefixes the QR URL {server}/c/{uuid}; when None, `verification
+    ["certificate_url"]` is used if the service gave it, else DEFAULT_SERVER (an .invalid
+    host: a QR that opens nothing rather than someone else's site).
     Raises ValueError for an unknown language or a report without uuid, FontMissing when
     DejaVu is not installed.
     """
     facts.check_lang(lang)
-    url = facts.certificate_url(report, server)
+    if server is None and verification is not None and verification.get("certificate_url"):
+        url = str(verification["certificate_url"])
+    else:
+        url = facts.certificate_url(report, server or DEFAULT_SERVER)
     overall = facts.overall_erasure(report)
     pdf = _Doc(lang, str(get(report, "uuid")))
     pdf.set_title(

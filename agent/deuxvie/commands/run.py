@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from deuxvie.config import Config, ConfigError, find_config, load_config
@@ -48,7 +50,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    # systemd stopping the unit, or a shutdown: treated as Ctrl-C, so the wipe engine stops
+    # cleanly (INTERRUPTED, journal closed) and the report still says what happened.
+    raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _sigterm)
     host = LocalHost()
     path: Path | None = args.config or find_config()
     try:

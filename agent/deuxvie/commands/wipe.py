@@ -90,6 +90,26 @@ def describe_plan(plan: WipePlan) -> str:
     return "\n".join(lines)
 
 
+def plan_json(plan: WipePlan) -> dict[str, object]:
+    """The plan as data (nothing run yet): identity, method, steps with exact argv."""
+    return {
+        "device": plan.target.device,
+        "media": jsonable(plan.target.media),
+        "usage": jsonable(plan.target.usage),
+        "refused": plan.refused,
+        "refusals": jsonable(plan.refusals),
+        "method": plan.method.value,
+        "category": plan.category.value if plan.category else None,
+        "technique": plan.technique,
+        "pattern": plan.pattern,
+        "passes": plan.passes,
+        "verification": plan.verification,
+        "steps": [{"kind": s.kind, "fr": s.text.fr, "en": s.text.en,
+                   "commands": [list(a) for a in s.argv]} for s in plan.steps],
+        "notes": jsonable(plan.notes),
+    }
+
+
 def _progress_printer(enabled: bool) -> tuple[threading.Lock, object]:
     lock = threading.Lock()
 
@@ -137,6 +157,9 @@ def main(args: argparse.Namespace) -> int:
                    f"unusable device: {exc}"), file=sys.stderr)
         return 2
     if not args.yes:
+        if args.json:
+            print(json.dumps([plan_json(p) for p in plans], indent=1, ensure_ascii=False))
+            return 0
         for plan in plans:
             print(describe_plan(plan))
         print(both("Rien n'a été effacé. Relancer avec --yes pour exécuter ce plan.",

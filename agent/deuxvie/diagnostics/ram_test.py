@@ -16,8 +16,11 @@ numpy moves several GB/s per core, so 85 % of 8 GB takes about a minute (bench/)
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +62,15 @@ def mem_available_bytes(host: Host) -> int:
     raise ValueError("/proc/meminfo has no MemAvailable line")
 
 
+class _Buffers(threading.local):
+    """Per-thread temporaries: the expected words, a mixing buffer, the mismatch mask."""
+
+    def __init__(self, chunk_words: int) -> None:
+        self.expect = np.empty(chunk_words, dtype=np.uint64)
+        self.tmp = np.empty(chunk_words, dtype=np.uint64)
+        self.mask = np.empty(chunk_words, dtype=bool)
+
+
 class _Patterns:
     """Writes pattern words for any chunk, fast: numpy allocations page-fault at ~0.7 GB/s
     on small machines, so every index array is computed once and reused (bench/)."""
@@ -73,8 +85,6 @@ class _Patterns:
         self.idx8 = j * np.uint64(WORD)
         self.idx_mix = j * self._MIX  # wraps modulo 2^64, as intended
         self.walk = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
-        self.tmp = np.empty(chunk_words, dtype=np.uint64)
-        self.mask = np.empty(chunk_words, dtype=bool)
 
     def _tile(self, out: np.ndarray, period: np.ndarray) -> None:
         p = period.shape[0]
@@ -84,7 +94,8 @@ class _Patterns:
         if whole < out.shape[0]:
             out[whole:] = period[: out.shape[0] - whole]
 
-    def fill(self, out: np.ndarray, pattern: str, first_word: int, chunk_index: int) -> None:
+    def fill(self, out: np.ndarray, pattern: str, first_word: int, chunk_index: int,
+             tmp: np.ndarray) -> None:
         n = out.shape[0]
         if pattern in ("walking-ones", "walking-zeros"):
             # chunks start at multiples of 64 words, so word i holds 1 << (i mod 64)
@@ -99,7 +110,7 @@ class _Patterns:
             # word index: every word differs, and the check regenerates it exactly.
             rng = np.random.SFC64([self.seed, chunk_index])
             self._tile(out, rng.random_raw(self._RANDOM_PERIOD))
-            tmp = self.tmp[:n]
+            tmp = tmp[:n]
             np.add(self.idx_mix[:n], np.uint64(first_word * int(self._MIX) % 2**64), out=tmp)
             np.bitwise_xor(out, tmp, out=out)
         else:
@@ -117,6 +128,7 @@ def run_ram_test(
     seed: int | None = None,
     fault_hook: FaultHook | None = None,
     patterns: tuple[str, ...] = PATTERNS,
+    threads: int | None = None,
 ) -> DiagnosticResult:
     started = utc_now()
     if size_bytes is None:
@@ -135,53 +147,65 @@ def run_ram_test(
         )
     base = int(buf.ctypes.data)
     chunk_words = min(CHUNK_WORDS, words)
-    scratch = np.empty(chunk_words, dtype=np.uint64)
     maker = _Patterns(chunk_words, base, seed)
+    local = _Buffers(chunk_words)
     errors: list[MemoryError_] = []
     error_count = 0
+    lock = threading.Lock()
+
+    def do_chunk(ci: int, pattern: str, write: bool) -> None:
+        nonlocal error_count
+        start = ci * CHUNK_WORDS
+        stop = min(start + CHUNK_WORDS, words)
+        view = buf[start:stop]
+        if write:
+            maker.fill(view, pattern, start, ci, local.tmp)
+            return
+        expect = local.expect[: stop - start]
+        maker.fill(expect, pattern, start, ci, local.tmp)
+        mask = local.mask[: stop - start]
+        np.not_equal(view, expect, out=mask)
+        if not mask.any():
+            return
+        bad = np.flatnonzero(mask)
+        with lock:
+            error_count += int(bad.size)
+            for i in bad[: max(0, MAX_ERRORS_KEPT - len(errors))]:
+                off = (start + int(i)) * WORD
+                errors.append(MemoryError_(off, base + off, pattern, int(expect[i]),
+                                           int(view[i])))
+
+    # numpy releases the GIL inside its loops: one thread per CPU fills and checks chunks
+    # side by side (2x on a 2-core machine, see bench/diagnostics.py).
+    n_threads = max(1, threads if threads is not None else len(os.sched_getaffinity(0)))
+    chunks = range((words + CHUNK_WORDS - 1) // CHUNK_WORDS)
     moved = 0
     steps_total = passes * len(patterns) * 2
     step = 0
     verified = 0
     t0 = time.monotonic()
     timed_out = False
-    for _ in range(passes):
-        for pattern in patterns:
-            for write in (True, False):
-                if time.monotonic() - t0 > time_limit_s:
-                    timed_out = True
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        for _ in range(passes):
+            for pattern in patterns:
+                for write in (True, False):
+                    if time.monotonic() - t0 > time_limit_s:
+                        timed_out = True
+                        break
+                    if not write and fault_hook is not None:
+                        fault_hook(buf, pattern)
+                    list(pool.map(lambda ci, p=pattern, w=write: do_chunk(ci, p, w), chunks))
+                    moved += words * WORD
+                    step += 1
+                    verified += 0 if write else 1
+                    progress(step / steps_total,
+                             f"RAM {pattern} {'write' if write else 'verify'}")
+                if timed_out:
                     break
-                if not write and fault_hook is not None:
-                    fault_hook(buf, pattern)
-                for ci, start in enumerate(range(0, words, CHUNK_WORDS)):
-                    stop = min(start + CHUNK_WORDS, words)
-                    view = buf[start:stop]
-                    if write:
-                        maker.fill(view, pattern, start, ci)
-                        continue
-                    expect = scratch[: stop - start]
-                    maker.fill(expect, pattern, start, ci)
-                    mask = maker.mask[: stop - start]
-                    np.not_equal(view, expect, out=mask)
-                    if not mask.any():
-                        continue
-                    bad = np.flatnonzero(mask)
-                    if bad.size:
-                        error_count += int(bad.size)
-                        for i in bad[: max(0, MAX_ERRORS_KEPT - len(errors))]:
-                            off = (start + int(i)) * WORD
-                            errors.append(MemoryError_(off, base + off, pattern,
-                                                       int(expect[i]), int(view[i])))
-                moved += words * WORD
-                step += 1
-                verified += 0 if write else 1
-                progress(step / steps_total, f"RAM {pattern} {'write' if write else 'verify'}")
             if timed_out:
                 break
-        if timed_out:
-            break
+    errors.sort(key=lambda e: e.offset_bytes)
     elapsed = max(time.monotonic() - t0, 1e-9)
-    del buf, scratch, maker
     measurements = {
         "tested_bytes": words * WORD,
         "patterns": list(patterns),
@@ -193,6 +217,7 @@ def run_ram_test(
         "bytes_moved": moved,
         "throughput_gb_per_s": round(moved / elapsed / 1e9, 3),
         "duration_s": round(elapsed, 3),
+        "threads": n_threads,
         "error_count": error_count,
         "errors": [
             {"offset_bytes": e.offset_bytes, "virtual_address": hex(e.virtual_address),

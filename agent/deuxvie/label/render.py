@@ -137,10 +137,22 @@ def _wrap(
         too_wide = any(draw.textlength(line, font=font) > width for line in out)
         if (len(out) <= lines and not too_wide) or size <= max(8, int(max_px * 0.5)):
             if len(out) > lines or too_wide:
-                fitted = [_fit(draw, line, face, width, size)[1] for line in out[:lines]]
-                return font, fitted
+                # Still too long at the smallest size: cut at this font with an ellipsis
+                # (a path in a reason must not run into the QR code).
+                kept = out[:lines]
+                if len(out) > lines:
+                    kept[-1] += " …"
+                return font, [_cut(draw, line, font, width) for line in kept]
             return font, out
         size = int(size * 0.92)
+
+
+def _cut(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _text(
@@ -156,9 +168,16 @@ def _text(
     return int(ascent + descent)
 
 
+@functools.lru_cache(maxsize=8)
+def _qr_code(url: str) -> segno.QRCode:
+    # Encoding is most of a label's render time (segno tries the 8 mask patterns), and
+    # layout asks for the symbol twice: encode once.
+    return segno.make(url, error="m")
+
+
 def _qr_side(url: str, side: int) -> int:
     """The side (dots) the QR code of url takes in a side x side box: whole-dot modules."""
-    modules = int(segno.make(url, error="m").symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
+    modules = int(_qr_code(url).symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = side // modules
     if scale < 2:
         raise ValueError(f"QR code of {modules} modules does not fit in {side} dots")
@@ -168,7 +187,7 @@ def _qr_side(url: str, side: int) -> int:
 def _qr(image: Image.Image, url: str, x: int, y: int, side: int) -> int:
     """Draw the QR code with whole-dot modules in the top-left of a side x side box;
     returns the side actually used (see _qr_side)."""
-    qr = segno.make(url, error="m")
+    qr = _qr_code(url)
     modules = int(qr.symbol_size(scale=1, border=QR_BORDER_MODULES)[0])
     scale = _qr_side(url, side) // modules
     draw = ImageDraw.Draw(image)
@@ -205,21 +224,37 @@ def _code128(image: Image.Image, data: str, x: int, y: int, width: int, height: 
 def _grade_box(
     image: Image.Image, t: LabelText, x: int, y: int, w: int, h: int, fit_width: bool
 ) -> int:
-    """The grade in the largest type that fits; inverted for FAIL. Returns the box width."""
+    """The grade in the largest type that fits; inverted for FAIL. Returns the box width.
+
+    A long grade ("PASS avec réserves") that would shrink below 60 % of the box height
+    is set on two lines, the verdict word big and the qualifier under it, so PASS/FAIL
+    still reads from across the room."""
     draw = ImageDraw.Draw(image)
     pad = max(2, h // 10)
+    max_px = int(h * 0.78)
     # The grade is never cut ("PASS w…" would hide the reservation): it shrinks instead.
-    font, text = _fit(draw, t.grade, "bold", w - 2 * pad, int(h * 0.78), min_ratio=0.0)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font, anchor="lt")
-    box_w = min(w, int(right - left) + 2 * pad) if fit_width else w
+    font, text = _fit(draw, t.grade, "bold", w - 2 * pad, max_px, min_ratio=0.0)
+    lines: list[tuple[str, ImageFont.FreeTypeFont]] = [(text, font)]
+    if " " in t.grade and font.size < 0.6 * max_px:
+        head, tail = t.grade.split(" ", 1)
+        head_font, _ = _fit(draw, head, "bold", w - 2 * pad, int(h * 0.5), min_ratio=0.0)
+        tail_font, _ = _fit(draw, tail, "bold", w - 2 * pad, int(h * 0.26), min_ratio=0.0)
+        lines = [(head, head_font), (tail, tail_font)]
+    boxes = [draw.textbbox((0, 0), line, font=f, anchor="lt") for line, f in lines]
+    text_w = max(int(b[2] - b[0]) for b in boxes)
+    gap = h // 20 if len(lines) > 1 else 0
+    text_h = sum(int(b[3] - b[1]) for b in boxes) + gap
+    box_w = min(w, text_w + 2 * pad) if fit_width else w
     border = max(2, h // 18)
     if t.failed:
         draw.rectangle((x, y, x + box_w - 1, y + h - 1), fill=BLACK)
     else:
         draw.rectangle((x, y, x + box_w - 1, y + h - 1), outline=BLACK, width=border)
-    tx = x + (box_w - int(right - left)) // 2
-    ty = y + (h - int(bottom - top)) // 2
-    draw.text((tx, ty), text, font=font, fill=WHITE if t.failed else BLACK, anchor="lt")
+    ty = y + (h - text_h) // 2
+    for (line, f), box in zip(lines, boxes, strict=True):
+        tx = x + (box_w - int(box[2] - box[0])) // 2
+        draw.text((tx, ty), line, font=f, fill=WHITE if t.failed else BLACK, anchor="lt")
+        ty += int(box[3] - box[1]) + gap
     return box_w
 
 

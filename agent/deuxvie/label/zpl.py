@@ -35,18 +35,22 @@ def _text(x: int, y: int, height: int, text: str, width: int | None = None, line
 def _native_body(t: LabelText, spec: LabelSize) -> list[str]:
     W, H, dpmm = spec.width_px, spec.height_px, spec.dots_per_mm
     m = int(2.5 * dpmm)
-    # ^BQ magnification = dots per module (1..10); ~0.5 mm modules scan well from a phone.
-    mag = max(2, min(10, round(0.5 * dpmm)))
+    # ^BQ magnification = dots per module (1..10); ~0.5 mm modules scan well from a phone,
+    # smaller on a 4x2 label so the text column keeps room.
+    mag = max(2, min(10, round((0.4 if spec.landscape else 0.5) * dpmm)))
     qr_side = 41 * mag  # version 5/6 symbols of our URLs are 37..41 modules
+    module = max(2, round(0.25 * dpmm))  # Code128 narrow bar, 0.25 mm
     out: list[str] = []
     if spec.landscape:
         out.append(f"^FO{m},{m}^BQN,2,{mag}^FDMA,{t.url}^FS")
         x = m + qr_side + m
         w = W - x - m
+        usable = H - 2 * m
+        grade_h, line_h = int(usable * 0.24), int(usable * 0.09)
     else:
         out.append(f"^FO{W - m - qr_side},{m}^BQN,2,{mag}^FDMA,{t.url}^FS")
         x, w = m, W - 3 * m - qr_side
-    grade_h = int((H if spec.landscape else qr_side) * (0.22 if spec.landscape else 0.4))
+        grade_h, line_h = int(qr_side * 0.4), int(4 * dpmm)
     # FAIL prints white on black (^GB filled box + ^FR field reverse), like the PNG.
     if t.failed:
         out.append(f"^FO{x},{m}^GB{w},{grade_h},{grade_h}^FS")
@@ -54,23 +58,24 @@ def _native_body(t: LabelText, spec: LabelSize) -> list[str]:
     else:
         out.append(f"^FO{x},{m}^GB{w},{grade_h},{max(2, grade_h // 15)}^FS")
         out.append(_text(x + m, m + grade_h // 8, int(grade_h * 0.7), t.grade, w - 2 * m))
-    y = m + grade_h + m
-    line_h = int(4 * dpmm)
-    out.append(_text(x, y, line_h, t.reason, w, 2))
-    y += 2 * line_h + m
+    y = m + grade_h + line_h // 3
+    reason_lines = 1 if spec.landscape else 2
+    out.append(_text(x, y, line_h, t.reason, w, reason_lines))
+    y += reason_lines * line_h + line_h // 3
     if not spec.landscape:
         y = max(y, m + qr_side + m)
         x, w = m, W - 2 * m
     out.append(_text(x, y, int(line_h * 0.9), t.erasure, w, 2))
     y += 2 * line_h
     out.append(_text(x, y, int(line_h * 0.8), t.date_station, w))
-    y += line_h + m
-    module = max(2, round(0.25 * dpmm))
-    bar_h = max(int(6 * dpmm), H - y - 2 * line_h - 2 * m)
-    bar_h = min(bar_h, int(15 * dpmm))
-    out.append(_text(x, y, int(line_h * 1.3), t.asset_id, w))
-    y += int(line_h * 1.3) + m // 2
-    out.append(f"^FO{x + 10 * module},{y}^BY{module},3,{bar_h}^BCN,{bar_h},N,N,N")
+    y += line_h
+    asset_h = int(line_h * 1.3)
+    out.append(_text(x, y, asset_h, t.asset_id, w))
+    y += asset_h + line_h // 4
+    bar_h = min(int(15 * dpmm), H - m - y)
+    if bar_h < int(4 * dpmm):
+        raise ValueError(f"label {spec.name}: no room left for the Code128 ({bar_h} dots)")
+    out.append(f"^FO{x},{y}^BY{module},3,{bar_h}^BCN,{bar_h},N,N,N")
     out.append(_field(t.asset_id))
     return out
 

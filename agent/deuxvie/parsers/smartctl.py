@@ -198,6 +198,8 @@ def _from_json(doc: object) -> SmartFacts:
             acc.messages.append(s)
 
     dtype = _get(doc, "device", "type")
+    if not isinstance(dtype, str):
+        dtype = _get(doc, "device", "protocol")  # "ATA", "NVMe", "SCSI"
     acc.device_type = dtype.lower() if isinstance(dtype, str) else None
     acc.model = _clean(doc.get("model_name")) or _clean(doc.get("scsi_model_name"))
     if acc.model is None:
@@ -397,7 +399,7 @@ def _from_text(text: str) -> SmartFacts:
         fields, "Current Temperature", "Current Drive Temperature", "Temperature"
     )
     acc.scsi_grown_defects = _first_int(fields, "Elements in grown defect list")
-    acc.power_on_hours = _text_power_on_hours(fields)
+    acc.power_on_hours = _text_power_on_hours(text, fields)
     if acc.device_type == "nvme" or "Critical Warning" in fields:
         acc.nvme = _text_nvme(fields)
     acc.attributes = list(_text_attributes(lines))
@@ -414,7 +416,11 @@ def _first_int(fields: Mapping[str, str], *keys: str) -> int | None:
     return None
 
 
-_MESSAGE = re.compile(r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected)")
+# smartctl's own complaints printed inside the sections (ataprint.cpp / scsiprint.cpp).
+_MESSAGE = re.compile(
+    r"^(Warning[:!]|Read .* failed|SMART .* failed|Drive failure expected"
+    r"|SMART support is: Unavailable|SMART Disabled|Device is in STANDBY mode)"
+)
 
 
 def _text_messages(lines: list[str]) -> list[str]:
@@ -494,14 +500,18 @@ def _text_wwn(fields: Mapping[str, str]) -> str | None:
     return None
 
 
-def _text_power_on_hours(fields: Mapping[str, str]) -> int | None:
+_SCSI_POWER_ON = re.compile(r"Accumulated power on time, hours:minutes\s+([\d.,'\u00a0\u202f]+):")
+
+
+def _text_power_on_hours(text: str, fields: Mapping[str, str]) -> int | None:
     value = _first_int(fields, "Power On Hours")  # NVMe
     if value is not None:
         return value
-    # SCSI: "Accumulated power on time, hours:minutes 5675:39"
-    for key, val in fields.items():
-        if key.startswith("Accumulated power on time"):
-            return leading_int(val)
+    # SCSI (scsiprint.cpp): "Accumulated power on time, hours:minutes 55120:47", at the start
+    # of a line (-a) or indented in the background scan results (-x).
+    m = _SCSI_POWER_ON.search(text)
+    if m:
+        return leading_int(m[1])
     return None  # ATA: attribute 9, see _poh_attr
 
 

@@ -151,7 +151,23 @@ class Pipeline:
         for name in STEP_ORDER:
             self.observer.step_changed(self.results[name])
         for name in STEP_ORDER:
-            self._run_step(name)
+            try:
+                self._run_step(name)
+            except KeyboardInterrupt:
+                # Ctrl-C landed outside the step itself (while its state was being drawn):
+                # same outcome as inside it.
+                self.data.interrupted = True
+                if self.results[name].state in (StepState.PENDING, StepState.RUNNING):
+                    self._set(
+                        StepResult(
+                            name,
+                            StepState.FAILED,
+                            (INTERRUPTED,),
+                            True,
+                            ended_at=_now(),
+                            error="KeyboardInterrupt",
+                        )
+                    )
         return RunOutcome(
             results=tuple(self.results[n] for n in STEP_ORDER),
             data=self.data,

@@ -24,7 +24,6 @@ import datetime as dt
 import importlib
 import importlib.util
 import os
-import shutil
 import threading
 from collections import Counter
 from pathlib import Path
@@ -174,6 +173,167 @@ def _atomic_write(path: Path, content: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+# ---- machine diagnostics (CPU stress, RAM test) -------------------------------------------
+
+
+def _diag_progress(ctx: StepContext, target: str) -> Any:
+    def cb(fraction: float, message: str) -> None:
+        ctx.progress(
+            ProgressEvent(
+                ctx.step, target, fraction=fraction, message=message, finished=fraction >= 1.0
+            )
+        )
+
+    return cb
+
+
+def _diag_output(result: Any, fr: str, en: str) -> StepOutput:
+    """A DiagnosticResult as a step: untested stays untested, a fault is shown in red."""
+    from deuxvie.model.diagnostics import TestStatus
+
+    if result.status == TestStatus.UNTESTED:
+        return StepOutput(StepState.UNTESTED, tuple(result.reasons))
+    summary = reason(f"{result.name}.summary", fr, en)
+    return StepOutput(
+        StepState.DONE,
+        (*result.reasons, summary) if result.status != TestStatus.PASSED else (summary,),
+        problem=result.status == TestStatus.FAILED,
+    )
+
+
+def cpu_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.cpu_stress import run_cpu_stress
+
+    cfg = ctx.data.config
+    cpu = _load_policy(cfg).cpu
+    # The stick's tests.cpu_stress_s wins over the policy's duration: it is the run's choice.
+    res = run_cpu_stress(
+        ctx.host,
+        duration_s=float(cfg.cpu_stress_s),
+        progress=_diag_progress(ctx, "cpu"),
+        temperature_warn_c=cpu.temperature_warn_c,
+        temperature_fail_c=cpu.temperature_fail_c,
+        throttle_events_warn_above=cpu.throttle_events_warn_above,
+    )
+    ctx.data.diagnostics.append(res)
+    m = res.measurements
+    temp = m.get("max_temperature_c")
+    t_fr = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", température non lue"
+    t_en = f", {temp:.0f} °C max" if isinstance(temp, int | float) else ", temperature not read"
+    n, ops = m.get("logical_cpus"), m.get("ops_per_s") or 0
+    return _diag_output(
+        res,
+        f"{n} cœurs logiques, {ops:.0f} opérations/s, {m.get('errors')} erreur(s){t_fr}",
+        f"{n} logical CPUs, {ops:.0f} ops/s, {m.get('errors')} error(s){t_en}",
+    )
+
+
+def ram_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.ram_test import run_ram_test
+
+    cfg = ctx.data.config
+    res = run_ram_test(
+        ctx.host,
+        fraction_pct=float(cfg.ram_test_pct),
+        passes=_load_policy(cfg).diagnostics.ram_passes,
+        progress=_diag_progress(ctx, "ram"),
+    )
+    ctx.data.diagnostics.append(res)
+    m = res.measurements
+    gib = (m.get("tested_bytes") or 0) / (1 << 30)
+    rate = float(m.get("throughput_gb_per_s") or 0.0)
+    errs = m.get("error_count", "?")
+    return _diag_output(
+        res,
+        f"{gib:.1f} Gio testés, {errs} erreur(s), {rate:.2f} Go/s".replace(".", ","),
+        f"{gib:.1f} GiB tested, {errs} error(s), {rate:.2f} GB/s",
+    )
+
+
+# ---- per-disk diagnostics (self-test, surface scan) -----------------------------------------
+
+
+def _per_disk(ctx: StepContext, run_one: Any, what_fr: str, what_en: str) -> StepOutput:
+    """Run `run_one(disk, progress) -> DiagnosticResult` on every internal disk at once
+    (each drive works on its own; a 2-disk PC waits for one self-test, not two)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deuxvie.grading.grade import internal_disks
+    from deuxvie.model.diagnostics import TestStatus
+
+    inv = ctx.data.inventory
+    disks = internal_disks(inv) if inv is not None else ()
+    if not disks:
+        why = reason(f"{ctx.step}.no_disk", "aucun disque interne", "no internal disk")
+        return StepOutput(StepState.UNTESTED, (why,))
+    with ThreadPoolExecutor(max_workers=len(disks), thread_name_prefix=str(ctx.step)) as pool:
+        futures = [pool.submit(run_one, d, _diag_progress(ctx, d.name)) for d in disks]
+        results = [f.result() for f in futures]
+    ctx.data.diagnostics.extend(results)
+    words = {
+        TestStatus.PASSED: ("OK", "OK"),
+        TestStatus.WARNING: ("avertissement", "warning"),
+        TestStatus.FAILED: ("ÉCHEC", "FAILED"),
+        TestStatus.UNTESTED: ("non testé", "untested"),
+    }
+    fr = ", ".join(f"{d.name} {words[r.status][0]}" for d, r in zip(disks, results, strict=True))
+    en = ", ".join(f"{d.name} {words[r.status][1]}" for d, r in zip(disks, results, strict=True))
+    reasons = (reason(f"{ctx.step}.summary", f"{what_fr} : {fr}", f"{what_en}: {en}"),)
+    reasons += tuple(x for r in results for x in r.reasons)
+    if all(r.status == TestStatus.UNTESTED for r in results):
+        return StepOutput(StepState.UNTESTED, reasons)
+    return StepOutput(
+        StepState.DONE, reasons, problem=any(r.status == TestStatus.FAILED for r in results)
+    )
+
+
+def selftest_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.selftest import run_selftest
+    from deuxvie.grading.grade import disk_key
+
+    cfg = ctx.data.config
+    diag = _load_policy(cfg).diagnostics
+    limit = (
+        diag.selftest_long_time_limit_s
+        if cfg.selftest == "long"
+        else diag.selftest_short_time_limit_s
+    )
+
+    def one(disk: Any, progress: Any) -> Any:
+        return run_selftest(
+            ctx.host,
+            disk.path,
+            kind=cfg.selftest,
+            target=disk_key(disk),
+            nvme=disk.kind == "nvme",
+            time_limit_s=limit,
+            progress=progress,
+        )
+
+    return _per_disk(ctx, one, "autotest", "self-test")
+
+
+def surface_step(ctx: StepContext) -> StepOutput:
+    from deuxvie.diagnostics.surface import run_surface_scan
+    from deuxvie.grading.grade import disk_key
+
+    diag = _load_policy(ctx.data.config).diagnostics
+
+    def one(disk: Any, progress: Any) -> Any:
+        return run_surface_scan(
+            disk.path,
+            target=disk_key(disk),
+            mode=diag.surface_mode,
+            sample_pct=diag.surface_sample_pct,
+            block_bytes=diag.surface_block_bytes,
+            slow_read_ms=diag.surface_slow_read_ms,
+            slow_reads_warn_above=diag.surface_slow_reads_warn_above,
+            progress=progress,
+        )
+
+    return _per_disk(ctx, one, "lecture", "read scan")
 
 
 # ---- wipe ------------------------------------------------------------------------------
@@ -409,23 +569,36 @@ def label_step(ctx: StepContext) -> StepOutput:
             "label.saved", f"enregistrée ({path}), pas d'imprimante", f"saved ({path}), no printer"
         )
         return StepOutput(StepState.DONE, (data.label_status,))
+    from deuxvie.label.config import PrinterConfig
+    from deuxvie.label.printers import print_label
+
     kind, _, target = cfg.printer.partition(":")
+    spec = cfg.printer
     if kind == "file":
         dest = Path(target) if Path(target).is_absolute() else cfg.data_dir / target
         if dest.is_dir() or target.endswith("/"):
             dest = dest / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
-        data.label_status = reason("label.file", f"écrite dans {dest}", f"written to {dest}")
-        return StepOutput(StepState.DONE, (data.label_status,))
-    if not module_available("deuxvie.label.printers"):
+        spec = f"file:{dest}"
+    printer = PrinterConfig.from_spec(
+        spec, size=cfg.label_size, server=_server(data), lang=cfg.language
+    )
+    try:
+        job = print_label(data.report, printer, ctx.host)
+    except Exception as exc:  # PrintError, OSError, a printer that is off...
         data.label_status = reason(
-            "label.not_printed",
-            f"enregistrée ({path}) ; impression {kind} pas encore disponible",
-            f"saved ({path}); {kind} printing not available yet",
+            "label.print_failed",
+            f"enregistrée ({path}) mais non imprimée : {exc}",
+            f"saved ({path}) but not printed: {exc}",
         )
-        return StepOutput(StepState.DONE, (data.label_status,), problem=True)
-    raise NotImplementedError(f"printing through {kind}: wire deuxvie.label.printers here")
+        return StepOutput(StepState.FAILED, (data.label_status,), problem=True)
+    where = f"{job.transport}:{job.target}"
+    data.label_status = (
+        reason("label.file", f"écrite dans {job.target}", f"written to {job.target}")
+        if kind == "file"
+        else reason("label.printed", f"imprimée ({where})", f"printed ({where})")
+    )
+    return StepOutput(StepState.DONE, (data.label_status,))
 
 
 # ---- upload ------------------------------------------------------------------------------
@@ -477,6 +650,10 @@ _ADAPTERS: dict[StepName, tuple[tuple[str, ...], Any]] = {
     StepName.SMART: (("deuxvie.grading.smart_eval",), smart_step),
     StepName.GRADE: (("deuxvie.grading.grade",), grade_step),
     StepName.CERTIFICATE: (("deuxvie.certificate.pdf",), certificate_step),
+    StepName.SELFTEST: (("deuxvie.diagnostics.selftest",), selftest_step),
+    StepName.SURFACE: (("deuxvie.diagnostics.surface",), surface_step),
+    StepName.CPU: (("deuxvie.diagnostics.cpu_stress",), cpu_step),
+    StepName.RAM: (("deuxvie.diagnostics.ram_test",), ram_step),
     StepName.WIPE: (("deuxvie.wipe.engine", "deuxvie.probes.usage"), wipe_step),
     StepName.REPORT: (("deuxvie.report.build", "deuxvie.station.store"), report_step),
     StepName.LABEL: (("deuxvie.label.render",), label_step),
@@ -486,10 +663,6 @@ _ADAPTERS: dict[StepName, tuple[tuple[str, ...], Any]] = {
 
 # Where each not-yet-wired step will come from (shown to the operator as what is missing).
 _EXPECTED: dict[StepName, str] = {
-    StepName.SELFTEST: "deuxvie.diagnostics.selftest",
-    StepName.CPU: "deuxvie.diagnostics.cpu",
-    StepName.RAM: "deuxvie.diagnostics.ram",
-    StepName.SURFACE: "deuxvie.diagnostics.surface",
     StepName.WIPE: "deuxvie.wipe",
     StepName.REPORT: "deuxvie.report",
     StepName.LABEL: "deuxvie.label",

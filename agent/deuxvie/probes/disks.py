@@ -36,6 +36,15 @@ def classify(dev: BlockDevice) -> DiskKind:
     return DiskKind.UNKNOWN
 
 
+def _transport(dev: BlockDevice) -> str | None:
+    """lsblk's TRAN is empty for virtio-blk; its SUBSYSTEMS chain ("block:virtio:pci")
+    still names the bus."""
+    if dev.transport:
+        return dev.transport
+    chain = (dev.subsystems or "").split(":")
+    return "virtio" if "virtio" in chain else None
+
+
 def _holders(dev: BlockDevice) -> tuple[str, ...]:
     """Stacked devices on the disk or its partitions: LVM, dm-crypt, md RAID, dm."""
     found: list[str] = []
@@ -121,7 +130,7 @@ def probe_disks(host: Host, *, include_loop: bool = False) -> Outcome[tuple[Disk
                 path=dev.path,
                 by_id=by_id.get(dev.path),
                 kind=kind,
-                transport=dev.transport,
+                transport=_transport(dev),
                 model=dev.model or (facts.model if facts else None),
                 serial=dev.serial or (facts.serial if facts else None),
                 wwn=dev.wwn or (facts.wwn if facts else None),
@@ -133,7 +142,11 @@ def probe_disks(host: Host, *, include_loop: bool = False) -> Outcome[tuple[Disk
                     facts.rotation_rpm if facts else (0 if dev.rotational is False else None)
                 ),
                 power_on_hours=facts.power_on_hours if facts else None,
-                removable=dev.removable or dev.hotplug,
+                # Not lsblk's HOTPLUG: util-linux sets it for any disk behind a hot-pluggable
+                # PCI slot (virtio-blk and NVMe in QEMU, many laptops' NVMe), which would
+                # make the PC's own disk look like a stick. RM, or a USB transport, is what
+                # says the medium leaves with its owner.
+                removable=dev.removable or kind is DiskKind.USB,
                 read_only=dev.read_only,
                 mounted=mounts,
                 holders=_holders(dev),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -25,5 +26,11 @@ def make_ui(
     escape codes in a serial log or a CI artefact are noise."""
     stream = stream or sys.stdout
     if stream.isatty():
-        return RichUI(Console(file=stream), lang, input_fn=input_fn, subtitle=subtitle)
+        return RichUI(
+            Console(file=stream),
+            lang,
+            input_fn=input_fn,
+            subtitle=subtitle,
+            console_font=os.environ.get("TERM") == "linux",
+        )
     return PlainUI(stream, lang, input_fn=input_fn)

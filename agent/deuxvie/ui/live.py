@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
@@ -55,11 +56,17 @@ class RichUI:
         input_fn: InputFn | None = None,
         live: bool = True,
         subtitle: str = "",
+        console_font: bool = False,
     ) -> None:
+        """`console_font`: drawing for the Linux text console (tty1 of the donated PC, TERM
+        linux), whose 256/512-glyph fonts may lack the rounded corners, check marks and
+        heavy bar lines rich uses: square boxes, ASCII icons and bars of #."""
         self.console = console
         self.lang = lang
         self.input_fn: InputFn = input_fn or input
         self.subtitle = subtitle
+        self.console_font = console_font
+        self.box = box.SQUARE if console_font else box.ROUNDED
         self.steps: dict[StepName, StepResult] = {
             n: StepResult(n, StepState.PENDING) for n in STEP_ORDER
         }
@@ -142,7 +149,14 @@ class RichUI:
                 body.append(t("wont_wipe", self.lang) + "\n", style="bold")
                 for line in wont:
                     body.append(f"  • {line}\n", style="dim")
-            self.console.print(Panel(body, title=t("confirm_title", self.lang), border_style="red"))
+            self.console.print(
+                Panel(
+                    _safe(body, self.console_font),
+                    title=t("confirm_title", self.lang),
+                    border_style="red",
+                    box=self.box,
+                )
+            )
             self.console.print(t("question", self.lang).format(n=len(will)), end="")
             answer = read_answer(self.input_fn)
             ok = is_yes(answer)
@@ -171,17 +185,21 @@ class RichUI:
             if res.duration_s and res.state != StepState.RUNNING and res.duration_s >= 1:
                 detail = f"{detail} ({duration_text(res.duration_s, self.lang)})".strip()
             table.add_row(
-                Text(STATE_ICONS[res.state][0], style=style),
+                Text(STATE_ICONS[res.state][1 if self.console_font else 0], style=style),
                 Text(pick(STEP_NAMES[name], self.lang)),
                 Text(pick(STATE_WORDS[res.state], self.lang), style=style),
-                Text(detail, style="dim" if res.state != StepState.FAILED else "red"),
+                _safe(
+                    Text(detail, style="dim" if res.state != StepState.FAILED else "red"),
+                    self.console_font,
+                ),
             )
         parts: list[RenderableType] = [table]
         if self.bars:
             parts.append(self._render_bars())
         return Panel(
             Group(*parts),
-            title=t("title", self.lang),
+            box=self.box,
+            title=_safe_str(t("title", self.lang), self.console_font),
             subtitle=self.subtitle or None,
             border_style="blue",
         )
@@ -199,25 +217,55 @@ class RichUI:
             pct = 100.0 * bar.done / total
             grid.add_row(
                 Text(target),
-                ProgressBar(total=total, completed=bar.done, width=30),
+                _ascii_bar(bar.done / total, 30)
+                if self.console_font
+                else ProgressBar(total=total, completed=bar.done, width=30),
                 Text(f"{pct:.0f} %"),
                 Text(rate_text(bar.rate, self.lang)),
                 Text(
-                    "✔" if bar.finished else duration_text(bar.eta, self.lang),
+                    ("OK" if self.console_font else "✔")
+                    if bar.finished
+                    else duration_text(bar.eta, self.lang),
                     style="green" if bar.finished else "",
                 ),
                 Text(bar.phase, style="dim"),
             )
-        return Panel(grid, title=pick(STEP_NAMES[StepName.WIPE], self.lang), border_style="dim")
+        return Panel(
+            grid,
+            title=pick(STEP_NAMES[StepName.WIPE], self.lang),
+            border_style="dim",
+            box=self.box,
+        )
 
     def final(self, outcome: RunOutcome) -> None:
         if self._live is not None:
             self._live.update(self.render())
             self._live.stop()
-        self.console.print(final_screen(outcome, self.lang))
+        self.console.print(final_screen(outcome, self.lang, console_font=self.console_font))
 
 
-def final_screen(outcome: RunOutcome, lang: str = "fr") -> RenderableType:
+# One character for one character, so rich's style spans stay where they were.
+_CONSOLE_SAFE = str.maketrans({"—": "-", "•": "*", "✔": "+", "·": "-", "▶": ">"})
+
+
+def _safe(text: Text, console_font: bool) -> Text:
+    if console_font:
+        text.plain = text.plain.translate(_CONSOLE_SAFE)
+    return text
+
+
+def _safe_str(text: str, console_font: bool) -> str:
+    return text.translate(_CONSOLE_SAFE) if console_font else text
+
+
+def _ascii_bar(fraction: float, width: int) -> Text:
+    done = max(0, min(width, round(fraction * width)))
+    return Text("#" * done + "." * (width - done), style="cyan")
+
+
+def final_screen(
+    outcome: RunOutcome, lang: str = "fr", *, console_font: bool = False
+) -> RenderableType:
     s = summarise(outcome, lang)
     style = VERDICT_STYLES[s.verdict] if s.verdict is not None else "bold magenta"
     body = Text(justify="left")
@@ -255,4 +303,8 @@ def final_screen(outcome: RunOutcome, lang: str = "fr") -> RenderableType:
     if s.certificate:
         body.append(f"PDF : {s.certificate}\n")
     body.append(f"{t('duration', lang)} : {duration_text(s.duration_s, lang)}", style="dim")
-    return Panel(body, border_style=style.replace("bold ", ""))
+    return Panel(
+        _safe(body, console_font),
+        border_style=style.replace("bold ", ""),
+        box=box.SQUARE if console_font else box.ROUNDED,
+    )

@@ -9,6 +9,7 @@ or a journal left "running" by a killed run gives INTERRUPTED; refusals give SKI
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -127,8 +128,14 @@ def run_wipes(host: Host, plans: Sequence[WipePlan], progress_cb: ProgressCallba
     results: list[ErasureRecord | None] = [None] * len(plans)
 
     def work(i: int, plan: WipePlan) -> None:
-        results[i] = execute_plan(host, plan, progress_cb, journal=journal, hooks=hooks,
-                                  stop=stop)
+        try:
+            results[i] = execute_plan(host, plan, progress_cb, journal=journal, hooks=hooks,
+                                      stop=stop)
+        except Exception as exc:  # one disk's bug must not lose the other disks' records
+            run = _Run(plan, plan.target.media)
+            run.fail(reason("internal_error", f"erreur interne : {exc!r}",
+                            f"internal error: {exc!r}"))
+            results[i] = _record(run, ErasureStatus.FAILED)
 
     threads = [threading.Thread(target=work, args=(i, p), name=f"wipe {p.target.device}")
                for i, p in enumerate(plans)]
@@ -142,7 +149,17 @@ def run_wipes(host: Host, plans: Sequence[WipePlan], progress_cb: ProgressCallba
 def execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | None = None, *,
                  journal: Journal, hooks: WipeHooks | None = None,
                  stop: threading.Event | None = None) -> ErasureRecord:
-    hooks = hooks or WipeHooks()
+    """Run one plan; always ends with a "done" progress event carrying the status."""
+    record = _execute_plan(host, plan, progress_cb, journal, hooks or WipeHooks(), stop)
+    if progress_cb:
+        progress_cb(WipeProgress(plan.target.device, "done", plan.passes, record.bytes_total,
+                                 record.bytes_total, 0.0, 0.0, record.status.value))
+    return record
+
+
+def _execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | None,
+                  journal: Journal, hooks: WipeHooks,
+                  stop: threading.Event | None) -> ErasureRecord:
     run = _Run(plan, plan.target.media)
     run.bytes_total = plan.target.media.apparent_size_bytes
     key = identity_key(plan.target.media)
@@ -190,9 +207,6 @@ def execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | Non
         status = ErasureStatus.FAILED
     record = _record(run, status)
     journal.finish(key, status.value, bytes_written=run.bytes_written, ended_at=record.ended_at)
-    if progress_cb:
-        progress_cb(WipeProgress(plan.target.device, "done", plan.passes, run.bytes_total,
-                                 run.bytes_total, 0.0, 0.0, status.value))
     return record
 
 
@@ -212,6 +226,7 @@ def _restore_hpa(host: Host, plan: WipePlan, run: _Run) -> bool:
     run.commands.append(hpa.hpa_argv(media.path))
     if state.hidden_sectors:
         return False
+    run.media = dataclasses.replace(run.media, hpa="removed")
     # The kernel keeps the old capacity until the SCSI device is rescanned.
     name = os.path.basename(media.path)
     try:
@@ -313,6 +328,7 @@ def _execute(host: Host, plan: WipePlan, run: _Run, progress_cb: ProgressCallbac
                     "the drive reported an erase but data remains: overwriting"))
                 run.errors.clear()
                 run.errors_total = 0
+                run.bytes_verified = run.verified_scope = 0  # the overwrite verifies anew
                 overwrite = True
         if op is not None and overwrite:
             run.warn = True

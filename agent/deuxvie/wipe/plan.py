@@ -5,6 +5,7 @@ happens; the CLI prints it and the engine executes it.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -209,7 +210,21 @@ def _ata_op(method: Method, media: MediaIdentity, caps: Capabilities
     return None, notes
 
 
+def _with_hidden_areas(media: MediaIdentity, caps: Capabilities) -> MediaIdentity:
+    """Fill the identity's HPA/DCO fields from what hdparm reported."""
+    if caps.hpa is None:
+        return media
+    sector = media.logical_sector_bytes
+    dco = None
+    if caps.dco_real_max_sectors is not None:
+        dco = "present" if caps.dco_real_max_sectors > caps.hpa.native_sectors else "none"
+    return dataclasses.replace(
+        media, native_size_bytes=caps.hpa.native_sectors * sector,
+        hpa="present" if caps.hpa.hidden_sectors else "none", dco=dco)
+
+
 def plan_wipe(target: WipeTarget, options: WipeOptions) -> WipePlan:
+    target = dataclasses.replace(target, media=_with_hidden_areas(target.media, target.caps))
     media, usage, caps = target.media, target.usage, target.caps
     refusals = _refusals(usage, media)
     notes: list[Reason] = []

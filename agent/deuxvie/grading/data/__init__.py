@@ -1,0 +1,1 @@
+"""Data files of the grading package (Windows 11 processor list)."""
