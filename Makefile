@@ -12,6 +12,8 @@ APT_PACKAGES := smartmontools nvme-cli hdparm sg3-utils dmidecode util-linux edi
 APT_PACKAGES += live-build e2fsprogs dosfstools mtools
 APT_PACKAGES += cups-daemon cups-client
 APT_PACKAGES += dmsetup
+# the label uses DejaVu Sans Condensed, which only -extra ships
+APT_PACKAGES += fonts-dejavu-extra
 
 .PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest clean
 

@@ -243,6 +243,8 @@ def device_usage(host: Host, dev_path: str) -> DeviceUsage:
     udev = _udev_props(host, nums.get(disk))
     serial = (
         host.read_text_or(f"/sys/block/{disk}/device/serial")
+        # virtio-blk keeps it on the disk itself (drivers/block/virtio_blk.c serial_show)
+        or host.read_text_or(f"/sys/block/{disk}/serial")
         or udev.get("ID_SERIAL_SHORT")
         or None
     )
