@@ -61,7 +61,8 @@ def wait_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(port)
 
 
-def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float]:
+def run_backend(name: str, db_url: str, n: int, clients: int,
+                db_pid: int | None = None) -> dict[str, float]:
     from pgcluster import free_port
 
     tok = subprocess.run([str(BIN / "deuxvie-server"), "token", "create", "--db", db_url],
@@ -100,14 +101,23 @@ def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float
             post(body)
         latencies.clear()
         statuses.clear()
+        srv_cpu0, db_cpu0, me_cpu0 = _cpu(proc.pid), (_cpu(db_pid) if db_pid else 0.0), _self_cpu()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(post, bodies[20:]))
         wall = time.perf_counter() - t0
+        srv_cpu = _cpu(proc.pid) - srv_cpu0
+        db_cpu = (_cpu(db_pid) if db_pid else 0.0) - db_cpu0
+        me_cpu = _self_cpu() - me_cpu0
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     lat = sorted(latencies)
+    per = 1000 / max(1, len(lat))
+    print(f"{name:9s} CPU per report: service {srv_cpu * per:.2f} ms, database server "
+          f"{db_cpu * per:.2f} ms, bench client {me_cpu * per:.2f} ms "
+          f"(the {os.cpu_count()} cores had {(os.cpu_count() or 1) * wall * per:.2f} ms per "
+          f"report at this rate; the rest went to other processes)")
     res = {
         "reports": len(lat),
         "reports_per_s": len(lat) / wall,
@@ -120,6 +130,28 @@ def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float
           f"p99 {res['p99_ms']:6.1f} ms, HTTP {dict(sorted(statuses.items()))}"
           + ("" if ok == len(lat) else "  <-- NOT ALL STORED"))
     return res
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (gunicorn master + workers; postmaster +
+    backends)."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _self_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def cpu_per_report(n: int = 300) -> float:
@@ -164,7 +196,8 @@ def main() -> int:
 
         cluster = PgCluster.start()
         try:
-            run_backend("postgres", cluster.createdb("bench"), args.reports, args.clients)
+            pid = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+            run_backend("postgres", cluster.createdb("bench"), args.reports, args.clients, pid)
         finally:
             cluster.stop()
     return 0
