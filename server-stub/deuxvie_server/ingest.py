@@ -127,6 +127,8 @@ _lots = cast(Table, Lot.__table__)
 _reports = cast(Table, Report.__table__)
 _erasures = cast(Table, ErasureEntry.__table__)
 _stations = cast(Table, Station.__table__)
+_INSERT_REPORT = insert(_reports)
+_INSERT_ERASURES = insert(_erasures)
 
 
 def _existing(conn: Connection, uuid: str, payload_sha256: str) -> IngestResult | None:
@@ -185,7 +187,9 @@ def ingest(
     errors = schema_check.report_errors(report)
     if errors:
         raise ApiError(422, "schema_invalid", "report does not follow the schema", errors)
-    if _has_nul(report):
+    # JSON can only carry U+0000 as the escape \u0000 (a raw NUL byte is refused by the
+    # parser) or, in UTF-16/32 payloads, with 0x00 bytes: without either, skip the walk.
+    if (b"\\u0000" in verified.payload or b"\x00" in verified.payload) and _has_nul(report):
         raise ApiError(422, "nul_character", "a report string contains a NUL character")
     if report["station"]["key_id"] != verified.keyid or report["station"]["id"] != station_id:
         raise ApiError(
@@ -262,7 +266,8 @@ def _store(
     grade = report["grade"]
     verdict = grade["verdict"] if grade else None
     suggestion = grade["suggestion"]["code"] if grade else None
-    conn.execute(insert(_reports).values(
+    # parameters passed to a constant statement: no per-request .values() construction
+    conn.execute(_INSERT_REPORT, dict(
         uuid=report["uuid"], device_id=device_id, station_id=station_id,
         key_id=report["station"]["key_id"], created_at=report["created_at"],
         envelope=json.dumps(envelope, separators=(",", ":")), payload_sha256=payload_sha256,
@@ -282,5 +287,5 @@ def _store(
         for rec in report["erasure"]
     ]
     if rows:  # one executemany, in report order (ErasureEntry.id keeps it)
-        conn.execute(insert(_erasures), rows)
+        conn.execute(_INSERT_ERASURES, rows)
     return IngestResult(uuid=report["uuid"], device_id=device_id, replay=False)
