@@ -34,6 +34,9 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "tests" / "server"))
 
 
+SERVE_ARGS: list[str] = []  # --workers/--threads passed through to `deuxvie-server serve`
+
+
 def make_bodies(n: int, station_id: str, key: Any) -> list[bytes]:
     base = json.loads(EXAMPLE.read_text())
     base["station"] = {"id": station_id, "key_id": wire.key_id(key.public_key())}
@@ -69,7 +72,8 @@ def run_backend(name: str, db_url: str, n: int, clients: int,
                          capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
     proc = subprocess.Popen(
-        [str(BIN / "deuxvie-server"), "serve", "--db", db_url, "--port", str(port)],
+        [str(BIN / "deuxvie-server"), "serve", "--db", db_url, "--port", str(port),
+         *SERVE_ARGS],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port)
@@ -184,7 +188,14 @@ def main() -> int:
     ap.add_argument("--reports", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--workers", type=int, help="serve --workers (default: its own)")
+    ap.add_argument("--threads", type=int, help="serve --threads (default: its own)")
     args = ap.parse_args()
+    if args.workers is not None:
+        SERVE_ARGS.extend(["--workers", str(args.workers)])
+    if args.threads is not None:
+        SERVE_ARGS.extend(["--threads", str(args.threads)])
+    print(f"serve {' '.join(SERVE_ARGS) or '(defaults)'}")
     print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}, report body "
           f"{len(make_bodies(1, 'x', wire.generate_private_key())[0])} bytes")
     cpu_per_report()
