@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import http.client
 import json
 import os
 import statistics
@@ -32,6 +33,9 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "tests" / "data" / "report-example.json"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "tests" / "server"))
+
+
+SERVE_ARGS: list[str] = []  # --workers/--threads passed through to `deuxvie-server serve`
 
 
 def make_bodies(n: int, station_id: str, key: Any) -> list[bytes]:
@@ -61,14 +65,16 @@ def wait_port(port: int, timeout: float = 60) -> None:
     raise TimeoutError(port)
 
 
-def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float]:
+def run_backend(name: str, db_url: str, n: int, clients: int,
+                db_pid: int | None = None) -> dict[str, float]:
     from pgcluster import free_port
 
     tok = subprocess.run([str(BIN / "deuxvie-server"), "token", "create", "--db", db_url],
                          capture_output=True, text=True, check=True).stdout.strip()
     port = free_port()
     proc = subprocess.Popen(
-        [str(BIN / "deuxvie-server"), "serve", "--db", db_url, "--port", str(port)],
+        [str(BIN / "deuxvie-server"), "serve", "--db", db_url, "--port", str(port),
+         *SERVE_ARGS],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port)
@@ -85,29 +91,42 @@ def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float
         lock = threading.Lock()
 
         def post(body: bytes) -> None:
-            sess = getattr(local, "s", None)
-            if sess is None:
-                sess = local.s = requests.Session()
+            # http.client, one keep-alive connection per thread: requests cost ~1.4 ms of
+            # CPU per call, taken from the same two cores as the service being measured
+            conn = getattr(local, "c", None)
+            if conn is None:
+                conn = local.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             t0 = time.perf_counter()
-            resp = sess.post(f"{url}/api/v1/reports", data=body, timeout=60,
-                             headers={"Content-Type": "application/json"})
+            conn.request("POST", "/api/v1/reports", body=body,
+                         headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
             dt = time.perf_counter() - t0
             with lock:
                 latencies.append(dt)
-                statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
 
         for body in bodies[:20]:  # warm-up (imports, caches, first connections)
             post(body)
         latencies.clear()
         statuses.clear()
+        srv_cpu0, db_cpu0, me_cpu0 = _cpu(proc.pid), (_cpu(db_pid) if db_pid else 0.0), _self_cpu()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(post, bodies[20:]))
         wall = time.perf_counter() - t0
+        srv_cpu = _cpu(proc.pid) - srv_cpu0
+        db_cpu = (_cpu(db_pid) if db_pid else 0.0) - db_cpu0
+        me_cpu = _self_cpu() - me_cpu0
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     lat = sorted(latencies)
+    per = 1000 / max(1, len(lat))
+    print(f"{name:9s} CPU per report: service {srv_cpu * per:.2f} ms, database server "
+          f"{db_cpu * per:.2f} ms, bench client {me_cpu * per:.2f} ms "
+          f"(the {os.cpu_count()} cores had {(os.cpu_count() or 1) * wall * per:.2f} ms per "
+          f"report at this rate; the rest went to other processes)")
     res = {
         "reports": len(lat),
         "reports_per_s": len(lat) / wall,
@@ -120,6 +139,28 @@ def run_backend(name: str, db_url: str, n: int, clients: int) -> dict[str, float
           f"p99 {res['p99_ms']:6.1f} ms, HTTP {dict(sorted(statuses.items()))}"
           + ("" if ok == len(lat) else "  <-- NOT ALL STORED"))
     return res
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (gunicorn master + workers; postmaster +
+    backends)."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _self_cpu() -> float:
+    t = os.times()
+    return t.user + t.system
 
 
 def cpu_per_report(n: int = 300) -> float:
@@ -152,7 +193,14 @@ def main() -> int:
     ap.add_argument("--reports", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--workers", type=int, help="serve --workers (default: its own)")
+    ap.add_argument("--threads", type=int, help="serve --threads (default: its own)")
     args = ap.parse_args()
+    if args.workers is not None:
+        SERVE_ARGS.extend(["--workers", str(args.workers)])
+    if args.threads is not None:
+        SERVE_ARGS.extend(["--threads", str(args.threads)])
+    print(f"serve {' '.join(SERVE_ARGS) or '(defaults)'}")
     print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.1f}, report body "
           f"{len(make_bodies(1, 'x', wire.generate_private_key())[0])} bytes")
     cpu_per_report()
@@ -164,7 +212,8 @@ def main() -> int:
 
         cluster = PgCluster.start()
         try:
-            run_backend("postgres", cluster.createdb("bench"), args.reports, args.clients)
+            pid = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+            run_backend("postgres", cluster.createdb("bench"), args.reports, args.clients, pid)
         finally:
             cluster.stop()
     return 0

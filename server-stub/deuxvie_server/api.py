@@ -91,6 +91,9 @@ def revoke_station(station_id: str) -> Response:
     with sessions().begin() as session:
         station = stations.revoke(session, station_id)
         body = queries.station_json(station)
+    # this process stops trusting the key at once; other workers learn it from the write
+    # transaction's revocation check (ingest.KeyCache)
+    current_app.extensions["deuxvie"]["key_cache"].forget(station.key_id)
     return jsonify(body)
 
 
@@ -110,7 +113,8 @@ def create_token() -> tuple[Response, int]:
 def post_report() -> tuple[Response, int]:
     body = request.get_data(cache=False)
     ext = current_app.extensions["deuxvie"]
-    result = ingest(ext["sessions"], ext["write_sessions"], body, ext["write_lock"])
+    result = ingest(ext["sessions"], ext["write_sessions"], body, ext["write_lock"],
+                    ext["key_cache"])
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,

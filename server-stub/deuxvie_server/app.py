@@ -3,7 +3,6 @@ gets its own database; nothing is created at import time)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -11,9 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from deuxvie_server import api, pages
 from deuxvie_server.config import Config
-from deuxvie_server.db import make_engine, make_sessionmaker, upgrade
+from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, writer_queue
 from deuxvie_server.errors import ApiError
 from deuxvie_server.i18n import pick_lang, translate
+from deuxvie_server.ingest import KeyCache
 
 
 def _wants_json() -> bool:
@@ -38,7 +38,8 @@ def create_app(config: Config | None = None) -> Flask:
         "sessions": make_sessionmaker(engine),
         "write_sessions": make_sessionmaker(engine, write=True),
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
-        "write_lock": threading.Lock() if engine.dialect.name == "sqlite" else None,
+        "write_lock": writer_queue(engine),
+        "key_cache": KeyCache(),
     }
 
     @app.before_request

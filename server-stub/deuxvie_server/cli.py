@@ -29,15 +29,23 @@ def _sessions(url: str):  # type: ignore[no-untyped-def]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
-
-    from deuxvie_server.app import create_app
-
+    if args.workers is None:
+        args.workers = (os.cpu_count() or 1) + 1
     config = Config(db_url=args.db, admin_token=args.admin_token or
                     os.environ.get("DEUXVIE_ADMIN_TOKEN") or None)
-    app = create_app(config)
-    print(f"deuxvie-server: http://{args.host}:{args.port}/ (db {args.db})", file=sys.stderr)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False)
+    print(f"deuxvie-server: http://{args.host}:{args.port}/ (db {args.db}, "
+          f"{args.workers or 'werkzeug'} workers)", file=sys.stderr)
+    if args.workers == 0:  # one process, werkzeug's server (debugging)
+        from werkzeug.serving import run_simple
+
+        from deuxvie_server.app import create_app
+
+        run_simple(args.host, args.port, create_app(config), threaded=True,
+                   use_reloader=False)
+        return 0
+    from deuxvie_server.wsgi_server import serve
+
+    serve(config, args.host, args.port, args.workers, args.threads)
     return 0
 
 
@@ -98,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--admin-token", help="accept this admin token (else DEUXVIE_ADMIN_TOKEN "
                    "or tokens made by `admin-token create`)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
+                        "process, for debugging)")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database maintenance")

@@ -206,3 +206,17 @@ def test_nul_characters_are_refused_cleanly(app: Flask, client: FlaskClient,
     resp = client.get("/api/v1/devices?q=a%00b", headers=admin_headers())
     assert resp.status_code == 400
     assert client.get("/api/v1/donors/a%00b/ledger", headers=admin_headers()).status_code == 400
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_nul_in_a_key_or_in_a_utf16_payload_is_refused(
+    app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey, encoding: str
+) -> None:
+    # ingest skips the NUL walk when the payload bytes can hold no NUL; a NUL in an open
+    # inventory object's KEY, or a UTF-16 payload (json.loads accepts it), must still be seen
+    report = factories.make_report(key=station_key)
+    report["inventory"]["cpu"]["value"]["x\x00y"] = 1
+    payload = json.dumps(report).encode(encoding)
+    resp = post(client, wire.sign(payload, station_key))
+    assert resp.status_code == 422 and resp.get_json()["error"] == "nul_character"
+    assert counts(app) == EMPTY
