@@ -289,6 +289,10 @@ def _per_disk(ctx: StepContext, run_one: Any, what_fr: str, what_en: str) -> Ste
     )
 
 
+# How often a running self-test is polled (a seam for tests; the drive needs minutes anyway).
+SELFTEST_POLL_INTERVAL_S = 15.0
+
+
 def selftest_step(ctx: StepContext) -> StepOutput:
     from deuxvie.diagnostics.selftest import run_selftest
     from deuxvie.grading.grade import disk_key
@@ -309,6 +313,7 @@ def selftest_step(ctx: StepContext) -> StepOutput:
             target=disk_key(disk),
             nvme=disk.kind == "nvme",
             time_limit_s=limit,
+            poll_interval_s=SELFTEST_POLL_INTERVAL_S,
             progress=progress,
         )
 
