@@ -292,3 +292,8 @@ def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
     comps = {c.component: c for c in out.data.grade.components}
     assert comps["disk:WD-FAIL1"].status == "fail", comps
     assert any(x.code == "selftest.failed" for x in comps["disk:WD-FAIL1"].reasons)
+
+
+def test_ram_size_text_never_says_zero_for_a_small_test() -> None:
+    assert wiring.tested_size_text(80_740_352) == ("77 Mio", "77 MiB")
+    assert wiring.tested_size_text(3 << 30) == ("3.0 Gio", "3.0 GiB")
