@@ -217,3 +217,83 @@ def test_cpu_and_ram_steps_run_the_real_diagnostics(tmp_path: Path) -> None:
     assert out.result(StepName.RAM).state == StepState.DONE
     assert "opérations/s" in out.result(StepName.CPU).reasons[-1].fr
     assert {"cpu", "ram"} <= set(events)
+
+
+@needs_root
+def test_surface_and_selftest_on_real_loop_devices(
+    two_loops: list[DiskInfo], tmp_path: Path
+) -> None:
+    """The surface scan reads both loop disks before the wipe and passes, keyed like the
+    grade keys disks; smartctl finds no SMART on a loop device: untested, not failed."""
+    from deuxvie.grading.grade import disk_key
+    from deuxvie.model.diagnostics import TestStatus
+
+    cfg = Config(unattended=True, data_dir=tmp_path / "stick", wipe_method="clear")
+    steps = Steps(
+        selftest=wiring.selftest_step,
+        surface=wiring.surface_step,
+        wipe=wiring.wipe_step,
+        grade=wiring.grade_step,
+    )
+    out = _pipeline(two_loops, cfg, steps).run()
+    keys = {disk_key(d) for d in two_loops}
+    assert len(keys) == 2
+    surface = [r for r in out.data.diagnostics if r.name == "surface"]
+    assert {r.target for r in surface} == keys
+    assert all(r.status == TestStatus.PASSED for r in surface), surface
+    selftest = [r for r in out.data.diagnostics if r.name == "selftest"]
+    assert {r.target for r in selftest} == keys
+    assert all(r.status == TestStatus.UNTESTED for r in selftest), selftest
+    assert out.result(StepName.SURFACE).state == StepState.DONE
+    assert not out.result(StepName.SURFACE).problem
+    assert out.result(StepName.SELFTEST).state == StepState.UNTESTED
+    # Read before the wipe: every scan ended before the first erasure began.
+    assert out.data.erasure and all(e.status == ErasureStatus.ERASED for e in out.data.erasure)
+    first_wipe = min(e.started_at for e in out.data.erasure)
+    assert all(r.ended_at is not None and r.ended_at <= first_wipe for r in surface)
+    assert out.data.grade is not None
+    # The grade saw them: each disk's self-test is listed untested, never a fault, and no
+    # surface scan is left untested.
+    g = out.data.grade
+    assert not any(x.code == "selftest.failed" for x in g.reasons)
+    assert {f"selftest:{k}" for k in keys} <= set(g.untested), g.untested
+    assert not any(u.startswith("surface:") for u in g.untested), g.untested
+
+
+def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """smartctl's recorded answers for a read failure (ata_failed bundle) through the real
+    step: the disk's self-test is FAILED and grade() fails the machine for it."""
+    from deuxvie.host.bundle import ReplayHost
+    from deuxvie.model.diagnostics import TestStatus
+    from deuxvie.model.grade import Verdict
+    from deuxvie.model.inventory import DiskKind
+    from deuxvie.pipeline import StepContext, StepOutput
+    from runflow_fakes import disk, inventory
+
+    bundles = Path(__file__).resolve().parents[1] / "data" / "grading" / "selftest"
+    monkeypatch.setattr(wiring, "SELFTEST_POLL_INTERVAL_S", 0.0)
+    sda = disk("sda", path="/dev/sda", kind=DiskKind.HDD, transport="sata", serial="WD-FAIL1")
+
+    def inv(ctx: StepContext) -> StepOutput:
+        ctx.data.inventory = inventory([sda])
+        return StepOutput(StepState.DONE)
+
+    cfg = Config(unattended=True, data_dir=tmp_path, selftest="short")
+    steps = Steps(inventory=inv, selftest=wiring.selftest_step, grade=wiring.grade_step)
+    out = Pipeline(ReplayHost(bundles / "ata_failed"), cfg, steps).run()
+    (res,) = [r for r in out.data.diagnostics if r.name == "selftest"]
+    assert res.target == "WD-FAIL1" and res.status == TestStatus.FAILED
+    assert out.result(StepName.SELFTEST).state == StepState.DONE
+    assert out.result(StepName.SELFTEST).problem
+    assert out.data.grade is not None and out.data.grade.verdict == Verdict.FAIL
+    # FAIL for this disk's self-test, not merely for the tests this run left out.
+    comps = {c.component: c for c in out.data.grade.components}
+    assert comps["disk:WD-FAIL1"].status == "fail", comps
+    assert any(x.code == "selftest.failed" for x in comps["disk:WD-FAIL1"].reasons)
+
+
+def test_ram_size_text_never_says_zero_for_a_small_test() -> None:
+    assert wiring.tested_size_text(80_740_352) == ("77 Mio", "77 MiB")
+    assert wiring.tested_size_text(3 << 30) == ("3.0 Gio", "3.0 GiB")

@@ -242,14 +242,24 @@ def ram_step(ctx: StepContext) -> StepOutput:
     )
     ctx.data.diagnostics.append(res)
     m = res.measurements
-    gib = (m.get("tested_bytes") or 0) / (1 << 30)
+    size_fr, size_en = tested_size_text(int(m.get("tested_bytes") or 0))
     rate = float(m.get("throughput_gb_per_s") or 0.0)
     errs = m.get("error_count", "?")
     return _diag_output(
         res,
-        f"{gib:.1f} Gio testés, {errs} erreur(s), {rate:.2f} Go/s".replace(".", ","),
-        f"{gib:.1f} GiB tested, {errs} error(s), {rate:.2f} GB/s",
+        f"{size_fr} testés, {errs} erreur(s), {rate:.2f} Go/s".replace(".", ","),
+        f"{size_en} tested, {errs} error(s), {rate:.2f} GB/s",
     )
+
+
+def tested_size_text(n_bytes: int) -> tuple[str, str]:
+    """(fr, en) size of the tested RAM. Below 1 GiB in MiB: the QEMU guest's 5 % of 1.5 GiB
+    (77 MiB) read "0.0 GiB tested", as if nothing had been tested."""
+    if n_bytes < 1 << 30:
+        mib = n_bytes / (1 << 20)
+        return f"{mib:.0f} Mio", f"{mib:.0f} MiB"
+    gib = n_bytes / (1 << 30)
+    return f"{gib:.1f} Gio", f"{gib:.1f} GiB"
 
 
 # ---- per-disk diagnostics (self-test, surface scan) -----------------------------------------
@@ -289,6 +299,10 @@ def _per_disk(ctx: StepContext, run_one: Any, what_fr: str, what_en: str) -> Ste
     )
 
 
+# How often a running self-test is polled (a seam for tests; the drive needs minutes anyway).
+SELFTEST_POLL_INTERVAL_S = 15.0
+
+
 def selftest_step(ctx: StepContext) -> StepOutput:
     from deuxvie.diagnostics.selftest import run_selftest
     from deuxvie.grading.grade import disk_key
@@ -309,6 +323,7 @@ def selftest_step(ctx: StepContext) -> StepOutput:
             target=disk_key(disk),
             nvme=disk.kind == "nvme",
             time_limit_s=limit,
+            poll_interval_s=SELFTEST_POLL_INTERVAL_S,
             progress=progress,
         )
 
