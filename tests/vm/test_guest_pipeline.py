@@ -126,13 +126,13 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     report = json.loads(verified.payload)
     assert report["uuid"] == uuids[0]
 
-    # by path for virtio: the wipe's media identity has no serial for virtio-blk (reported)
-    erasure = {r["media"]["serial"] or r["media"]["path"]: r for r in report["erasure"]}
+    # every disk by its serial, virtio-blk included (/sys/block/vda/serial)
+    erasure = {r["media"]["serial"]: r for r in report["erasure"]}
     assert erasure["DVNVME0001"]["status"] == "ERASED"
     assert erasure["DVNVME0001"]["category"] == "Purge"
     assert erasure["DVSATA0001"]["status"] == "ERASED"
-    assert erasure["/dev/vda"]["status"] == "ERASED"
-    assert erasure["/dev/vda"]["media"]["bus"] == "virtio"
+    assert erasure["DVVIRTIO01"]["status"] == "ERASED"
+    assert erasure["DVVIRTIO01"]["media"]["bus"] == "virtio"
     bad = erasure["DVSATA0BAD"]
     assert bad["status"] == "FAILED"
     offsets = {e["offset_bytes"] for e in bad["errors"]}
