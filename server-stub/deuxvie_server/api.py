@@ -113,7 +113,7 @@ def create_token() -> tuple[Response, int]:
 def post_report() -> tuple[Response, int]:
     body = request.get_data(cache=False)
     ext = current_app.extensions["deuxvie"]
-    result = ingest(ext["sessions"], ext["write_sessions"], body, ext["write_lock"],
+    result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
                     ext["key_cache"])
     payload = {
         "uuid": result.uuid,
