@@ -60,6 +60,13 @@ def _dd_write(dev: str, size: int) -> None:
                     "oflag=direct", "status=none"], check=True)
 
 
+def _dd_write_fsync(dev: str, size: int) -> None:
+    # like for like with deuxvie's pass, which ends with fsync (over a disk-file loop that
+    # flushes the backing file's page cache to the disk: most of the pass's time)
+    subprocess.run(["dd", "if=/dev/zero", f"of={dev}", "bs=4M", f"count={size // BLOCK}",
+                    "oflag=direct", "conv=fsync", "status=none"], check=True)
+
+
 def _dd_read(dev: str, size: int) -> None:
     subprocess.run(["dd", f"if={dev}", "of=/dev/null", "bs=4M", f"count={size // BLOCK}",
                     "iflag=direct", "status=none"], check=True)
@@ -112,6 +119,7 @@ def bench_backing(label: str, directory: Path, size: int, rounds: int, with_nwip
     log = os.path.join(jdir, "nwipe.log")
     contenders: list[tuple[str, Callable[[], object]]] = [
         ("dd write (oflag=direct)", lambda: _dd_write(dev, size)),
+        ("dd write (oflag=direct conv=fsync)", lambda: _dd_write_fsync(dev, size)),
         ("deuxvie zero pass", lambda: _dx_phase(dev, "zero", "write", box)),
         ("deuxvie zero verify", lambda: _dx_phase(dev, "zero", "verify", box)),
         ("dd read (iflag=direct)", lambda: _dd_read(dev, size)),
@@ -145,6 +153,8 @@ def report(label: str, size: int, times: dict[str, list[float]]) -> list[str]:
     ratios = [
         ("zero pass / dd write (target >= 0.97)",
          mbps["deuxvie zero pass"] / mbps["dd write (oflag=direct)"]),
+        ("zero pass / dd write + fsync (both end with fsync)",
+         mbps["deuxvie zero pass"] / mbps["dd write (oflag=direct conv=fsync)"]),
         ("random pass / zero pass (target >= 0.95)",
          mbps["deuxvie random pass"] / mbps["deuxvie zero pass"]),
         ("zero verify / dd read (target >= 0.97)",

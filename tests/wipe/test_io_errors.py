@@ -86,6 +86,23 @@ def test_write_errors_are_pinned_down_and_the_rest_is_written(make_loop, tmp_pat
     assert any(r.code == "io_errors" for r in rec.reasons)
 
 
+def test_errors_in_blocks_of_both_workers_are_recorded_in_device_order(make_loop, tmp_path):
+    # 4 MiB blocks, two workers: blocks 1 and 6 are written by whichever worker is free
+    size = 32 * MIB
+    loop = make_loop(size)
+    first, second = 5 * MIB, 25 * MIB + 8192
+    rec = _run(loop.path, tmp_path,
+               lambda d: FaultyBlock(FaultyBlock(d, second, second + 512), first, first + 1024),
+               method=Method.RANDOM)
+    assert rec.status is ErasureStatus.FAILED
+    writes = [(e.offset_bytes, e.length_bytes) for e in rec.errors if e.phase == "write"]
+    assert writes == [(first, 1024), (second, 512)]
+    assert rec.bytes_written == size - 1536
+    data = loop.backing.read_bytes()
+    assert data[:first].count(0) < first // 2  # random data around the bad sectors
+    assert data[first + 1024:second].count(0) < (second - first) // 2
+
+
 def test_read_errors_during_verify_fail_the_wipe(make_loop, tmp_path):
     loop = make_loop(16 * MIB)
     rec = _run(loop.path, tmp_path, lambda d: FaultyBlock(d, 5 * MIB, 5 * MIB + 512, "read"),

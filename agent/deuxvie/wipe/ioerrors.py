@@ -36,6 +36,14 @@ class ErrorLog:
             self.records.append(IoErrorRecord(offset, length, self.phase, message))
 
 
+    def merge(self, other: ErrorLog) -> None:
+        """Append the records of a later range (a block's own log, in device order)."""
+        count, bad = self.count + other.count, self.bad_bytes + other.bad_bytes
+        for r in other.records:
+            self.add(r.offset_bytes, r.length_bytes, r.message)
+        self.count, self.bad_bytes = count, bad
+
+
 def _describe(exc: OSError) -> str:
     code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
     return f"{code}: {os.strerror(exc.errno or 0)}"

@@ -1,27 +1,26 @@
 """Read-back verification against the expected pattern, full or stratified sample.
 
-Zeros are checked in the reading thread with one self-memcmp per block; for the AES
-keystream a reader thread keeps the device busy while this thread regenerates the
-expected block and compares (see docs/adr/0020-wipe-io-pipeline.md).
+Two workers (wipe/parallel.py) each read a block and check it: zeros with one
+self-memcmp per block, the AES keystream by regenerating the expected block and
+comparing; one block is being read while the other is checked (see
+docs/adr/0020-wipe-io-pipeline.md).
 """
 
 from __future__ import annotations
 
-import queue
 import random
-import threading
 from dataclasses import dataclass
 
 from deuxvie.host.block import BlockIO
 from deuxvie.wipe.buffers import Buffer, differing_runs, equal
 from deuxvie.wipe.ioerrors import ErrorLog, io_range
 from deuxvie.wipe.overwrite import DEFAULT_BLOCK_BYTES
+from deuxvie.wipe.parallel import WORKERS, Step, run_blocks
 from deuxvie.wipe.patterns import Pattern
 from deuxvie.wipe.progress import Meter
 
 MIB = 1024 * 1024
 SAMPLE_CHUNK_BYTES = MIB
-READ_DEPTH = 3
 MISMATCH = "content differs from the written pattern"
 
 
@@ -99,73 +98,29 @@ def _check(pattern: Pattern, buf: Buffer, expected: Buffer, offset: int, length:
 
 
 def verify(dev: BlockIO, pattern: Pattern, ranges: list[tuple[int, int]], meter: Meter, *,
-           block_bytes: int = DEFAULT_BLOCK_BYTES, retries: int = 2) -> VerifyResult:
-    log = ErrorLog("verify")
+           block_bytes: int = DEFAULT_BLOCK_BYTES, retries: int = 2,
+           workers: int = WORKERS) -> VerifyResult:
     sector = dev.logical_sector_bytes
     pieces = _split(ranges, block_bytes)
-    expected = Buffer(block_bytes)
-    if pattern.constant:
-        pattern.fill(expected.mm, 0, block_bytes)
-    verified = checked = 0
 
-    def account(offset: int, length: int, buf: Buffer, rlog: ErrorLog) -> None:
-        nonlocal verified, checked
-        checked += length
-        if _check(pattern, buf, expected, offset, length) and not rlog.count:
-            verified += length
-        else:
+    def make_step() -> Step:
+        buf, expected = Buffer(block_bytes), Buffer(block_bytes)
+        if pattern.constant:
+            pattern.fill(expected.mm, 0, block_bytes)
+
+        def step(offset: int, length: int, log: ErrorLog) -> int:
+            rlog = _read_piece(dev, buf, offset, length, retries)
+            if _check(pattern, buf, expected, offset, length) and not rlog.count:
+                return length
             if pattern.constant:
                 pattern.fill(expected.mm, offset, length)
-            verified += _account(offset, length, buf, expected, sector, rlog, log)
-        meter.update(checked)
+            return _account(offset, length, buf, expected, sector, rlog, log)
 
-    if pattern.constant:
-        # Read and compare in one thread: the compare costs ~0.1 s per 2 GiB, and on
-        # this loaded 2-vCPU machine a reader thread lost more in hand-offs than it won
-        # (median 0.92-1.56 s sequential against 1.74-2.09 s threaded per 2 GiB).
-        buf = Buffer(block_bytes)
-        for offset, length in pieces:
-            account(offset, length, buf, _read_piece(dev, buf, offset, length, retries))
-        meter.update(checked, force=True)
-        return VerifyResult(verified, checked, log)
+        return step
 
-    # Keystream: regenerating it costs as much as reading, so a reader thread keeps the
-    # device busy (preadv releases the GIL) while this thread regenerates and compares.
-    free: queue.Queue[Buffer] = queue.Queue()
-    for _ in range(READ_DEPTH):
-        free.put(Buffer(block_bytes))
-    filled: queue.Queue[tuple[int, int, Buffer, ErrorLog] | BaseException | None] = (
-        queue.Queue())
-    cancel = threading.Event()
-
-    def reader() -> None:
-        try:
-            for offset, length in pieces:
-                buf = free.get()
-                if cancel.is_set():
-                    return
-                filled.put((offset, length, buf, _read_piece(dev, buf, offset, length,
-                                                             retries)))
-            filled.put(None)
-        except BaseException as exc:
-            filled.put(exc)
-
-    thread = threading.Thread(target=reader, name=f"reader {dev.path}", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = filled.get()
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            offset, length, buf, rlog = item
-            account(offset, length, buf, rlog)
-            free.put(buf)
-    finally:
-        cancel.set()
-        free.put(Buffer(4096))
-        thread.join(timeout=5)
+    verified, log = run_blocks(pieces, make_step, meter, "verify", workers=workers,
+                               name=f"verify {dev.path}")
+    checked = sum(length for _, length in pieces)
     meter.update(checked, force=True)
     return VerifyResult(verified, checked, log)
 
