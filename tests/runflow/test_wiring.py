@@ -90,9 +90,10 @@ def test_ctrl_c_during_real_wipe_is_interrupted_never_erased(
     two_loops: list[DiskInfo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = wiring.wipe_options
-    # slow the engine down (its test hook) so the signal lands in the middle of the writes
+    # slow the engine down (its test hook: 0.2 s per 4 MiB block, the two workers of a disk
+    # wait for each other there) so the signal lands in the middle of the writes
     monkeypatch.setattr(
-        wiring, "wipe_options", lambda cfg: dataclasses.replace(base(cfg), throttle_s=0.1)
+        wiring, "wipe_options", lambda cfg: dataclasses.replace(base(cfg), throttle_s=0.2)
     )
     cfg = Config(unattended=True, data_dir=tmp_path / "stick", wipe_method="clear")
     steps = Steps(wipe=wiring.wipe_step, grade=wiring.grade_step)
