@@ -55,7 +55,7 @@ def test_laptop_bundle_replays_to_golden() -> None:
     assert set(disks) == {"sda", "sdb", "nvme0n1"}  # the live system's loop0 is left out
     sda, nvme, usb = disks["sda"], disks["nvme0n1"], disks["sdb"]
     assert sda.kind is DiskKind.SATA_SSD and sda.serial == "S3YZNB0KB00864E"
-    assert sda.by_id == "/dev/disk/by-id/wwn-0x5002538e40a22954"
+    assert sda.by_id == "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_500GB_S3YZNB0KB00864E"
     assert sda.smart.value is not None and sda.smart.value.smart_passed is True
     assert nvme.kind is DiskKind.NVME and nvme.serial == "BTNH93710FS91P0B"
     assert nvme.smart.value is not None and nvme.smart.value.nvme is not None

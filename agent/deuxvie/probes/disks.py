@@ -11,12 +11,8 @@ from deuxvie.model.smart import SmartFacts
 from deuxvie.parsers import ParseError
 from deuxvie.parsers.lsblk import LSBLK_COLUMNS, BlockDevice, parse_lsblk
 from deuxvie.parsers.smartctl import parse_smartctl
+from deuxvie.probes.byid import by_id_links
 from deuxvie.probes.usage import LIVE_MEDIUM_MOUNTS
-
-BY_ID = "/dev/disk/by-id"
-# by-id prefixes, most stable first: a WWN is burnt into the drive, the others are built
-# by udev from model + serial, which USB bridges sometimes rewrite.
-BY_ID_PREFERENCE = ("wwn-", "nvme-eui.", "nvme-", "ata-", "scsi-", "usb-", "mmc-", "virtio-")
 
 
 def classify(dev: BlockDevice) -> DiskKind:
@@ -59,24 +55,6 @@ def _holders(dev: BlockDevice) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _by_id_links(host: Host) -> dict[str, str]:
-    """kernel device path -> the most stable /dev/disk/by-id link pointing at it."""
-    if not host.exists(BY_ID):
-        return {}
-    best: dict[str, tuple[int, str]] = {}
-    for link in host.listdir(BY_ID):
-        if "-part" in link:
-            continue
-        rank = next(
-            (i for i, p in enumerate(BY_ID_PREFERENCE) if link.startswith(p)),
-            len(BY_ID_PREFERENCE),
-        )
-        target = host.realpath(f"{BY_ID}/{link}")
-        if target not in best or rank < best[target][0]:
-            best[target] = (rank, f"{BY_ID}/{link}")
-    return {target: path for target, (_, path) in best.items()}
-
-
 def probe_smart(host: Host, path: str) -> Outcome[SmartFacts]:
     try:
         # -x: everything smartctl knows, including the self-test and error logs.
@@ -108,7 +86,7 @@ def probe_disks(host: Host, *, include_loop: bool = False) -> Outcome[tuple[Disk
         devices = parse_lsblk(res.stdout)
     except ParseError as exc:
         return Outcome.failed(str(exc))
-    by_id = _by_id_links(host)
+    by_id = by_id_links(host)
     disks: list[DiskInfo] = []
     for dev in devices:
         if dev.type not in ("disk", "loop") or dev.size_bytes == 0:

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from deuxvie.host.base import Host
+from deuxvie.probes.byid import by_id_of
 
 # Where Debian live-boot mounts the medium it booted from (live-boot 20230131:
 # /run/live/medium; older releases used /lib/live/mount/medium).
@@ -191,23 +192,6 @@ def _udev_props(host: Host, devnum: str | None) -> dict[str, str]:
     return props
 
 
-def _by_id(host: Host, name: str) -> str | None:
-    """Prefer the bus/model/serial link (ata-, nvme-, scsi-, usb-) over wwn-/eui- ones:
-    it names the disk the way its label does."""
-    try:
-        links = host.listdir("/dev/disk/by-id")
-    except FileNotFoundError:
-        return None
-    matches = [
-        link for link in links
-        if os.path.basename(host.realpath(f"/dev/disk/by-id/{link}")) == name
-    ]
-    if not matches:
-        return None
-    matches.sort(key=lambda s: (s.startswith(("wwn-", "nvme-eui.", "nvme-nvme.")), s))
-    return f"/dev/disk/by-id/{matches[0]}"
-
-
 def device_usage(host: Host, dev_path: str) -> DeviceUsage:
     """Usage of the whole disk behind dev_path (a partition path resolves to its disk).
     Raises FileNotFoundError when dev_path is not a block device known to sysfs."""
@@ -263,7 +247,7 @@ def device_usage(host: Host, dev_path: str) -> DeviceUsage:
         holders=tuple(dict.fromkeys(holders)),
         read_only=host.read_text_or(f"/sys/block/{disk}/ro", "0") == "1",
         is_boot_medium=disk in boots,
-        by_id=_by_id(host, disk),
+        by_id=by_id_of(host, disk),
         serial=serial.strip() if serial else None,
         wwn=wwn.strip() if wwn else None,
         model=model.strip() if model else None,
