@@ -55,16 +55,12 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - t0
 
 
-def _dd_write(dev: str, size: int) -> None:
+def _dd_write(dev: str, size: int, fsync: bool = False) -> None:
+    # fsync=True: like for like with deuxvie's pass, which ends with fsync (over a disk-file
+    # loop that flushes the backing file's page cache to the disk: most of the pass's time)
     subprocess.run(["dd", "if=/dev/zero", f"of={dev}", "bs=4M", f"count={size // BLOCK}",
-                    "oflag=direct", "status=none"], check=True)
-
-
-def _dd_write_fsync(dev: str, size: int) -> None:
-    # like for like with deuxvie's pass, which ends with fsync (over a disk-file loop that
-    # flushes the backing file's page cache to the disk: most of the pass's time)
-    subprocess.run(["dd", "if=/dev/zero", f"of={dev}", "bs=4M", f"count={size // BLOCK}",
-                    "oflag=direct", "conv=fsync", "status=none"], check=True)
+                    "oflag=direct", *(["conv=fsync"] if fsync else []), "status=none"],
+                   check=True)
 
 
 def _dd_read(dev: str, size: int) -> None:
@@ -119,7 +115,7 @@ def bench_backing(label: str, directory: Path, size: int, rounds: int, with_nwip
     log = os.path.join(jdir, "nwipe.log")
     contenders: list[tuple[str, Callable[[], object]]] = [
         ("dd write (oflag=direct)", lambda: _dd_write(dev, size)),
-        ("dd write (oflag=direct conv=fsync)", lambda: _dd_write_fsync(dev, size)),
+        ("dd write (oflag=direct conv=fsync)", lambda: _dd_write(dev, size, fsync=True)),
         ("deuxvie zero pass", lambda: _dx_phase(dev, "zero", "write", box)),
         ("deuxvie zero verify", lambda: _dx_phase(dev, "zero", "verify", box)),
         ("dd read (iflag=direct)", lambda: _dd_read(dev, size)),

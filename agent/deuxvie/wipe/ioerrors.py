@@ -35,7 +35,6 @@ class ErrorLog:
         elif len(self.records) < MAX_RECORDED_ERRORS:
             self.records.append(IoErrorRecord(offset, length, self.phase, message))
 
-
     def merge(self, other: ErrorLog) -> None:
         """Append the records of a later range (a block's own log, in device order)."""
         count, bad = self.count + other.count, self.bad_bytes + other.bad_bytes
