@@ -53,21 +53,10 @@ def make_bodies(n: int, station_id: str, key: Any) -> list[bytes]:
     return bodies
 
 
-def wait_port(port: int, timeout: float = 60) -> None:
-    import socket
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(port)
-
-
 def run_backend(name: str, db_url: str, n: int, clients: int,
                 db_pid: int | None = None) -> dict[str, float]:
     from pgcluster import free_port
+    from server_helpers import wait_for_port
 
     tok = subprocess.run([str(BIN / "deuxvie-server"), "token", "create", "--db", db_url],
                          capture_output=True, text=True, check=True).stdout.strip()
@@ -77,7 +66,7 @@ def run_backend(name: str, db_url: str, n: int, clients: int,
          *SERVE_ARGS],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_port(port)
+        wait_for_port(port, 60)
         url = f"http://127.0.0.1:{port}"
         key = wire.generate_private_key()
         r = requests.post(f"{url}/api/v1/stations/enrol", timeout=30, json={

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from deuxvie_server import api, pages
 from deuxvie_server.config import Config
-from deuxvie_server.db import WRITE_OPTION, make_engine, make_sessionmaker, upgrade, writer_queue
+from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_engine, writer_queue
 from deuxvie_server.errors import ApiError
 from deuxvie_server.i18n import pick_lang, translate
 from deuxvie_server.ingest import KeyCache
@@ -36,9 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
         "config": config,
         "engine": engine,
         "sessions": make_sessionmaker(engine),
-        # ingest writes through Core on this engine: its transactions take the SQLite write
-        # lock up front (BEGIN IMMEDIATE, db._sqlite_begin)
-        "write_engine": engine.execution_options(**{WRITE_OPTION: True}),
+        "write_engine": write_engine(engine),
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),

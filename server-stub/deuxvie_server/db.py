@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from typing import Any
 
@@ -95,20 +95,25 @@ class WriterQueue:
             self._thread_lock.release()
 
 
-def writer_queue(engine: Engine) -> AbstractContextManager[Any] | None:
-    """The writer queue of an SQLite database; None for PostgreSQL (row locks)."""
+def writer_queue(engine: Engine) -> AbstractContextManager[Any]:
+    """The writer queue of an SQLite database; nothing to queue on for PostgreSQL (row
+    locks)."""
     if engine.dialect.name != "sqlite":
-        return None
+        return nullcontext()
     db = engine.url.database
     if not db or db == ":memory:" or db.startswith("file:"):
         return threading.Lock()  # no file to lock beside; one process
     return WriterQueue(db + ".writer")
 
 
-def make_sessionmaker(engine: Engine, write: bool = False) -> sessionmaker[Session]:
-    """write=True: sessions whose transactions take the SQLite write lock up front."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
-    return sessionmaker(bind, expire_on_commit=False)
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine, whose transactions take the SQLite write lock up front (BEGIN
+    IMMEDIATE, _sqlite_begin); ingest writes through it."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

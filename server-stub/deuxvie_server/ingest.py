@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -113,14 +113,14 @@ class KeyCache:
 class _KeyLookup:
     """Station keys by key id; remembers why a key was refused (unknown vs revoked)."""
 
-    def __init__(self, engine: Engine, cache: KeyCache | None) -> None:
+    def __init__(self, engine: Engine, cache: KeyCache) -> None:
         self.engine = engine
         self.cache = cache
         self.revoked: set[str] = set()
         self.stations: dict[str, str] = {}
 
     def __call__(self, kid: str) -> Ed25519PublicKey | None:
-        hit = self.cache.get(kid) if self.cache is not None else None
+        hit = self.cache.get(kid)
         if hit is not None:
             self.stations[kid] = hit[0]
             return hit[1]
@@ -132,14 +132,13 @@ class _KeyLookup:
             self.revoked.add(kid)
             return None
         key = wire.public_key_from_b64(row.public_key_b64)
-        if self.cache is not None:
-            self.cache.put(kid, row.id, key)
+        self.cache.put(kid, row.id, key)
         self.stations[kid] = row.id
         return key
 
 
 def verify_envelope(
-    engine: Engine, body: bytes, cache: KeyCache | None = None
+    engine: Engine, body: bytes, cache: KeyCache
 ) -> tuple[dict[str, Any], wire.Verified, str]:
     """The envelope, its verified payload and the signing station's id."""
     try:
@@ -185,8 +184,8 @@ def ingest(
     read_engine: Engine,
     write_engine: Engine,
     body: bytes,
-    write_lock: AbstractContextManager[Any] | None = None,
-    key_cache: KeyCache | None = None,
+    write_lock: AbstractContextManager[Any],
+    key_cache: KeyCache,
 ) -> IngestResult:
     """Three steps, the CPU-bound ones outside the write transaction (SQLite has one writer
     at a time: holding its lock while validating would serialise the validation too):
@@ -217,13 +216,12 @@ def ingest(
         )
     payload_sha256 = hashlib.sha256(verified.payload).hexdigest()
     envelope_text = json.dumps(envelope, separators=(",", ":"))
-    with write_lock or nullcontext(), write_engine.begin() as conn:
+    with write_lock, write_engine.begin() as conn:
         state = conn.execute(_STATION_STATE, {"sid": station_id}).first()
         if state is None or state.revoked_at is not None:
             # revoked between the signature check and now (or by another worker process
             # since the key was cached)
-            if key_cache is not None:
-                key_cache.forget(verified.keyid)
+            key_cache.forget(verified.keyid)
             raise ApiError(403, "revoked_key", "the station key was revoked")
         return _store(conn, report, envelope_text, payload_sha256, station_id)
 

@@ -8,6 +8,7 @@ another's CPU. Measured numbers: ADR 0045."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Flask
@@ -37,7 +38,7 @@ class _Server(BaseApplication):
 def serve(config: Config, host: str, port: int, workers: int, threads: int = 4) -> None:
     """Migrate once in this (master) process, then run `workers` gunicorn workers."""
     upgrade(make_engine(config.db_url))
-    worker_config = Config(**{**config.__dict__, "migrate": False})
+    worker_config = dataclasses.replace(config, migrate=False)
     _Server(worker_config, {
         "bind": f"{host}:{port}",
         "workers": workers,
