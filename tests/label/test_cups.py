@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from deuxvie.demo import free_port
 from deuxvie.host.local import LocalHost
 from deuxvie.label.config import PrinterConfig
 from deuxvie.label.printers import print_label
@@ -38,12 +39,6 @@ out="${DEVICE_URI#capture:}"
 if [ -n "$6" ]; then cat "$6" > "$out.part"; else cat > "$out.part"; fi
 mv "$out.part" "$out"
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -70,7 +65,7 @@ def _cups_queue(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     backend.chmod(0o755)
     # cupsd starts backends through $ServerBin/daemon/cups-exec.
     (root / "bin" / "daemon").symlink_to("/usr/lib/cups/daemon")
-    port = _free_port()
+    port = free_port()
     (root / "cupsd.conf").write_text(
         f"Listen 127.0.0.1:{port}\nLogLevel info\nWebInterface No\nBrowsing No\n"
         "DefaultAuthType None\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"

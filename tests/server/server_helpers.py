@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
 from deuxvie_server import models, stations
@@ -73,3 +75,25 @@ def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+def post_all(url: str, bodies: list[bytes]) -> list[tuple[bytes, int]]:
+    """POST every body at once (one thread each, released together by a barrier): a sync
+    retried while the first attempt is still in flight. (body, HTTP status) pairs."""
+    barrier = threading.Barrier(len(bodies))
+    out: list[tuple[bytes, int]] = []
+    lock = threading.Lock()
+
+    def post(body: bytes) -> None:
+        barrier.wait()
+        resp = requests.post(f"{url}/api/v1/reports", data=body, timeout=60,
+                             headers={"Content-Type": "application/json"})
+        with lock:
+            out.append((body, resp.status_code))
+
+    threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return out

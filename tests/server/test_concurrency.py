@@ -5,15 +5,13 @@ reports of one new machine at once make one device. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 
 import factories
-import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
 from flask import Flask
-from server_helpers import LiveServer, counts
+from server_helpers import LiveServer, counts, post_all
 
 
 def test_concurrent_same_report_and_same_device(app: Flask,
@@ -27,22 +25,7 @@ def test_concurrent_same_report_and_same_device(app: Flask,
             key=station_key, system_serial="NEW-MACHINE", mac="02:00:00:00:00:01"),
             station_key)).encode() for _ in range(6)]
         bodies = [same] * 6 + others
-        barrier = threading.Barrier(len(bodies))
-        statuses: list[tuple[bytes, int]] = []
-        lock = threading.Lock()
-
-        def post(body: bytes) -> None:
-            barrier.wait()
-            resp = requests.post(f"{server.url}/api/v1/reports", data=body, timeout=60,
-                                 headers={"Content-Type": "application/json"})
-            with lock:
-                statuses.append((body, resp.status_code))
-
-        threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        statuses = post_all(server.url, bodies)
     finally:
         server.stop()
     same_codes = Counter(code for body, code in statuses if body is same)

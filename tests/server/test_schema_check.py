@@ -32,26 +32,25 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
             yield from _paths(v, (*prefix, i))
 
 
+def _parent(doc: Any, path: tuple[Any, ...]) -> Any:
+    """The container holding the member at `path`."""
+    for p in path[:-1]:
+        doc = doc[p]
+    return doc
+
+
 def _mutants(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield report
     for path in _paths(report):
         for value in PROBES:
             doc = copy.deepcopy(report)
-            target = doc
-            for p in path[:-1]:
-                target = target[p]
-            target[path[-1]] = value
+            _parent(doc, path)[path[-1]] = value
             yield doc
         doc = copy.deepcopy(report)  # the member removed
-        target = doc
-        for p in path[:-1]:
-            target = target[p]
-        del target[path[-1]]
+        del _parent(doc, path)[path[-1]]
         yield doc
         doc = copy.deepcopy(report)  # an unknown member added beside it
-        target = doc
-        for p in path[:-1]:
-            target = target[p]
+        target = _parent(doc, path)
         if isinstance(target, dict):
             target["zz_unknown"] = 1
             yield doc

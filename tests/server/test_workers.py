@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections import Counter
 from pathlib import Path
 
@@ -18,29 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
 from flask import Flask
 from pgcluster import free_port
-from server_helpers import ADMIN, admin_headers, counts, wait_for_port
+from server_helpers import ADMIN, admin_headers, counts, post_all, wait_for_port
 
 SERVER = str(Path(sys.executable).parent / "deuxvie-server")
-
-
-def _post_all(url: str, bodies: list[bytes]) -> list[tuple[bytes, int]]:
-    barrier = threading.Barrier(len(bodies))
-    out: list[tuple[bytes, int]] = []
-    lock = threading.Lock()
-
-    def post(body: bytes) -> None:
-        barrier.wait()
-        resp = requests.post(f"{url}/api/v1/reports", data=body, timeout=60,
-                             headers={"Content-Type": "application/json"})
-        with lock:
-            out.append((body, resp.status_code))
-
-    threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return out
 
 
 def test_worker_processes_store_races_once_and_share_revocation(
@@ -59,14 +38,14 @@ def test_worker_processes_store_races_once_and_share_revocation(
         others = [json.dumps(wire.sign_report(factories.make_report(
             key=station_key, system_serial="NEW-MACHINE", mac="02:00:00:00:00:01"),
             station_key)).encode() for _ in range(9)]
-        statuses = _post_all(url, [same] * 6 + others)
+        statuses = post_all(url, [same] * 6 + others)
         # every worker has now seen (and cached) the station key; revoke through one of them
         resp = requests.post(f"{url}/api/v1/stations/atelier-lyon-1/revoke",
                              headers=admin_headers(), timeout=30)
         assert resp.status_code == 200, resp.text
         late = [json.dumps(wire.sign_report(factories.make_report(key=station_key),
                                             station_key)).encode() for _ in range(12)]
-        late_statuses = _post_all(url, late)
+        late_statuses = post_all(url, late)
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=60)

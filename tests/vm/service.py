@@ -4,7 +4,6 @@ station enrolled on a data disk the guest mounts as its stick's data partition."
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,16 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-
-def _server_cli() -> list[str]:
-    beside = Path(sys.executable).with_name("deuxvie-server")
-    return [str(beside) if beside.exists() else shutil.which("deuxvie-server") or "deuxvie-server"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from deuxvie.demo import free_port, server_cli
 
 
 @dataclass
@@ -46,7 +36,7 @@ class Service:
         return f"sqlite:///{self.db_path}"
 
     def start(self, timeout_s: float = 60.0) -> None:
-        argv = [*_server_cli(), "serve", "--db", self.db_url, "--host", "127.0.0.1",
+        argv = [*server_cli(), "serve", "--db", self.db_url, "--host", "127.0.0.1",
                 "--port", str(self.port)]  # fmt: skip
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
@@ -77,7 +67,7 @@ class Service:
 
     def enrol(self, station_dir: Path) -> None:
         """A one-time token from the admin command, the key pair, the enrolment (host side)."""
-        token = subprocess.run([*_server_cli(), "token", "create", "--db", self.db_url],
+        token = subprocess.run([*server_cli(), "token", "create", "--db", self.db_url],
                                capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
         agent = [sys.executable, "-m", "deuxvie", "station"]
         for argv in (

@@ -24,7 +24,7 @@ from deuxvie.devtools.vm import (
 )
 from deuxvie.devtools.vm import run_guest as boot_and_run
 
-from .machines import BAD_READ, BAD_WRITE, reference_pc
+from .machines import BAD_READ, BAD_WRITE, all_zero, reference_pc
 from .service import Service, running_service
 
 pytestmark = [
@@ -69,11 +69,6 @@ POLICY = """\
 [minimum]
 storage_gb = 0.01
 """
-
-
-def _all_zero(path: Path) -> bool:
-    data = path.read_bytes()
-    return data.count(0) == len(data)
 
 
 def _fetch(url: str) -> bytes:
@@ -145,8 +140,8 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert report["device"]["serial"] == "PF1DEUXV"
     assert report["device"]["vendor"] == "LENOVO"
 
-    assert _all_zero(pc.nvme)
-    assert _all_zero(pc.sata)
+    assert all_zero(pc.nvme)
+    assert all_zero(pc.sata)
     assert pc.stick.digest_outside_data() == stick_before
     # the label was written to the stick's data partition, the report moved to sent/
     labels = [p for p in (back / "labels").rglob("*.png") if p.is_file()]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from deuxvie.devtools.vm import GuestBoot, run_guest
 
-from .machines import BAD_READ, BAD_WRITE, reference_pc
+from .machines import BAD_READ, BAD_WRITE, all_zero, reference_pc
 
 pytestmark = [
     pytest.mark.qemu,
@@ -35,15 +35,6 @@ def _covers(errors: list[dict[str, Any]], offset: int) -> bool:
     return any(e["offset_bytes"] <= offset < e["offset_bytes"] + e["length_bytes"] for e in errors)
 
 
-def _all_zero(path: Path) -> bool:
-    zero = bytes(1024 * 1024)
-    with path.open("rb") as f:
-        while chunk := f.read(len(zero)):
-            if chunk != zero[: len(chunk)]:
-                return False
-    return True
-
-
 def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     guest_boot: GuestBoot, vm_dir: Path
 ) -> None:
@@ -64,14 +55,14 @@ def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     assert nvme["technique"].startswith("nvme-format-ses")
     assert any("format" in argv for argv in nvme["commands"]), nvme["commands"]
     assert nvme["verification_coverage_pct"] == 100.0
-    assert _all_zero(pc.nvme)
+    assert all_zero(pc.nvme)
 
     # good SATA (no ATA Security/Sanitize in QEMU): Clear by overwrite, fully verified
     assert sata["status"] == "ERASED", sata["reasons"]
     assert sata["category"] == "Clear"
     assert sata["bytes_verified"] == 64 * 1024 * 1024
     if sata["pattern"] in ("zero", "zeros", "0x00"):
-        assert _all_zero(pc.sata)
+        assert all_zero(pc.sata)
     else:  # a random pattern: at least the donor data is gone from every MiB
         image = pc.sata.read_bytes()
         assert b"donor data" not in image
