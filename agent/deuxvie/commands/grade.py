@@ -58,7 +58,7 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
     from deuxvie.diagnostics.surface import run_surface_scan
     from deuxvie.grading.grade import disk_key, internal_disks
 
-    dp, cp = policy.diagnostics, policy.cpu
+    dp = policy.diagnostics
 
     def show(fraction: float, message: str) -> None:
         print(f"\r[{fraction * 100:5.1f} %] {message[:70]:70s}", end="", file=sys.stderr)
@@ -66,20 +66,13 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
     out: list[DiagnosticResult] = []
     for d in internal_disks(inv):
         if dp.selftest != "none":
-            limit = (dp.selftest_short_time_limit_s if dp.selftest == "short"
-                     else dp.selftest_long_time_limit_s)
             out.append(run_selftest(host, d.path, kind=dp.selftest, target=disk_key(d),
-                                    time_limit_s=limit, progress=show))
-        out.append(run_surface_scan(d.path, target=disk_key(d), mode=dp.surface_mode,
-                                    sample_pct=dp.surface_sample_pct,
-                                    block_bytes=dp.surface_block_bytes,
-                                    slow_read_ms=dp.surface_slow_read_ms,
-                                    slow_reads_warn_above=dp.surface_slow_reads_warn_above,
+                                    time_limit_s=dp.selftest_time_limit_s(dp.selftest),
                                     progress=show))
+        out.append(run_surface_scan(d.path, target=disk_key(d), progress=show,
+                                    **dp.surface_options()))
     out.append(run_cpu_stress(host, duration_s=dp.cpu_stress_duration_s, progress=show,
-                              temperature_warn_c=cp.temperature_warn_c,
-                              temperature_fail_c=cp.temperature_fail_c,
-                              throttle_events_warn_above=cp.throttle_events_warn_above))
+                              **policy.cpu.stress_limits()))
     out.append(run_ram_test(host, fraction_pct=dp.ram_fraction_pct, passes=dp.ram_passes,
                             progress=show))
     out.extend(run_battery(inv.batteries.value or (), policy))

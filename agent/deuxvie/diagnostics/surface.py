@@ -15,10 +15,10 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from deuxvie.diagnostics.common import Progress, no_progress, utc_now
+from deuxvie.diagnostics.common import Progress, no_progress, status_from_reasons, utc_now
 from deuxvie.host.block import aligned_buffer, open_block
 from deuxvie.i18n import reason
 from deuxvie.model.common import Reason
@@ -83,7 +83,7 @@ class _Scan:
     slow_s: float
     bad_lbas: list[int]
     bad_count: int = 0
-    slow: list[dict[str, Any]] | None = None
+    slow: list[dict[str, Any]] = field(default_factory=list)
     bytes_read: int = 0
     reads: int = 0
     max_read_s: float = 0.0
@@ -105,7 +105,7 @@ class _Scan:
         self.max_read_s = max(self.max_read_s, elapsed)
         if ok:
             self.bytes_read += length
-            if elapsed > self.slow_s and self.slow is not None and len(self.slow) < MAX_SLOW_KEPT:
+            if elapsed > self.slow_s and len(self.slow) < MAX_SLOW_KEPT:
                 self.slow.append({"offset_bytes": offset, "length_bytes": length,
                                   "ms": round(elapsed * 1000, 1)})
         return ok
@@ -164,7 +164,7 @@ def run_surface_scan(
         block_bytes = max(align, block_bytes // align * align)
         plan = plan_offsets(dev.size_bytes, block_bytes, align, mode, sample_pct, seed)
         planned = sum(length for _, length in plan)
-        scan = _Scan(dev, view, slow_read_ms / 1000, [], slow=[])
+        scan = _Scan(dev, view, slow_read_ms / 1000, [])
         t0 = time.monotonic()
         done_bytes = 0
         timed_out = False
@@ -214,7 +214,7 @@ def run_surface_scan(
         warns.append(reason(
             "surface.read_retried", f"Erreur de lecture passagère : {scan.first_error}",
             f"Transient read error (read fine on retry): {scan.first_error}"))
-    slow = len(scan.slow or [])
+    slow = len(scan.slow)
     if slow > slow_reads_warn_above:
         warns.append(reason(
             "surface.slow_reads",
@@ -228,6 +228,4 @@ def run_surface_scan(
             f"{planned // MIB} MiB"))
         if done_bytes == 0 and not fails:
             return result(TestStatus.UNTESTED, *warns)
-    status = (TestStatus.FAILED if fails else TestStatus.WARNING if warns
-              else TestStatus.PASSED)
-    return result(status, *fails, *warns)
+    return result(status_from_reasons(fails, warns), *fails, *warns)

@@ -102,6 +102,13 @@ class CpuPolicy:
     temperature_fail_c: float = field(metadata=_num(0, 150))
     throttle_events_warn_above: int = field(metadata=_num(0))
 
+    def stress_limits(self) -> dict[str, Any]:
+        """run_cpu_stress's thresholds under this policy (the run and `deuxvie grade
+        --diagnose` pass the same ones)."""
+        return {"temperature_warn_c": self.temperature_warn_c,
+                "temperature_fail_c": self.temperature_fail_c,
+                "throttle_events_warn_above": self.throttle_events_warn_above}
+
 
 @dataclass(frozen=True)
 class DiagnosticsPolicy:
@@ -116,6 +123,17 @@ class DiagnosticsPolicy:
     surface_block_bytes: int = field(metadata=_num(4096, 64 * 1024 * 1024))
     surface_slow_read_ms: float = field(metadata=_num(1))
     surface_slow_reads_warn_above: int = field(metadata=_num(0))
+
+    def selftest_time_limit_s(self, kind: str) -> float:
+        return (self.selftest_long_time_limit_s if kind == "long"
+                else self.selftest_short_time_limit_s)
+
+    def surface_options(self) -> dict[str, Any]:
+        """run_surface_scan's keyword arguments under this policy."""
+        return {"mode": self.surface_mode, "sample_pct": self.surface_sample_pct,
+                "block_bytes": self.surface_block_bytes,
+                "slow_read_ms": self.surface_slow_read_ms,
+                "slow_reads_warn_above": self.surface_slow_reads_warn_above}
 
 
 @dataclass(frozen=True)

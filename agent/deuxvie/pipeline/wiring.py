@@ -207,15 +207,12 @@ def cpu_step(ctx: StepContext) -> StepOutput:
     from deuxvie.diagnostics.cpu_stress import run_cpu_stress
 
     cfg = ctx.data.config
-    cpu = _load_policy(cfg).cpu
     # The stick's tests.cpu_stress_s wins over the policy's duration: it is the run's choice.
     res = run_cpu_stress(
         ctx.host,
         duration_s=float(cfg.cpu_stress_s),
         progress=_diag_progress(ctx, "cpu"),
-        temperature_warn_c=cpu.temperature_warn_c,
-        temperature_fail_c=cpu.temperature_fail_c,
-        throttle_events_warn_above=cpu.throttle_events_warn_above,
+        **_load_policy(cfg).cpu.stress_limits(),
     )
     ctx.data.diagnostics.append(res)
     m = res.measurements
@@ -308,12 +305,7 @@ def selftest_step(ctx: StepContext) -> StepOutput:
     from deuxvie.grading.grade import disk_key
 
     cfg = ctx.data.config
-    diag = _load_policy(cfg).diagnostics
-    limit = (
-        diag.selftest_long_time_limit_s
-        if cfg.selftest == "long"
-        else diag.selftest_short_time_limit_s
-    )
+    limit = _load_policy(cfg).diagnostics.selftest_time_limit_s(cfg.selftest)
 
     def one(disk: Any, progress: Any) -> Any:
         return run_selftest(
@@ -340,12 +332,8 @@ def surface_step(ctx: StepContext) -> StepOutput:
         return run_surface_scan(
             disk.path,
             target=disk_key(disk),
-            mode=diag.surface_mode,
-            sample_pct=diag.surface_sample_pct,
-            block_bytes=diag.surface_block_bytes,
-            slow_read_ms=diag.surface_slow_read_ms,
-            slow_reads_warn_above=diag.surface_slow_reads_warn_above,
             progress=progress,
+            **diag.surface_options(),
         )
 
     return _per_disk(ctx, one, "lecture", "read scan")
