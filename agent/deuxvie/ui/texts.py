@@ -12,6 +12,7 @@ STEP_NAMES: dict[StepName, tuple[str, str]] = {
     StepName.SMART: ("Santé des disques (SMART)", "Disk health (SMART)"),
     StepName.SELFTEST: ("Autotest des disques", "Disk self-test"),
     StepName.CPU: ("Test du processeur", "CPU stress test"),
+    StepName.FUNCTIONS: ("Fonctions du PC", "PC functions"),
     StepName.RAM: ("Test de la mémoire", "Memory test"),
     StepName.SURFACE: ("Lecture de surface", "Surface scan"),
     StepName.WIPE: ("Effacement des disques", "Disk erasure"),
