@@ -263,6 +263,10 @@ def _ascii_bar(fraction: float, width: int) -> Text:
     return Text("#" * done + "." * (width - done), style="cyan")
 
 
+FUNCTION_STYLES = {"PASSED": "green", "FAILED": "bold red", "UNTESTED": "yellow",
+                   "ABSENT": "dim"}
+
+
 def final_screen(
     outcome: RunOutcome, lang: str = "fr", *, console_font: bool = False
 ) -> RenderableType:
@@ -289,6 +293,12 @@ def final_screen(
         for ident, word, ok in s.disks:
             body.append(f"  • {ident} : ")
             body.append(word + "\n", style="green" if ok else "red")
+    if s.functions:
+        body.append(f"\n{t('functions', lang)} :\n", style="bold")
+        for name, word, detail, status in s.functions:
+            body.append(f"  • {name} : ")
+            body.append(word, style=FUNCTION_STYLES.get(status, ""))
+            body.append(f" — {detail}\n" if status != "PASSED" else "\n")
     if s.failed_steps:
         body.append(f"\n{t('problems', lang)} :\n", style="bold red")
         for line in s.failed_steps:

@@ -136,6 +136,10 @@ def final_text(outcome: RunOutcome, lang: str = "fr") -> str:
     if s.disks:
         out.append(f"{t('erasure', lang)} :")
         out += [f"  * {ident} : {word}" for ident, word, _ in s.disks]
+    if s.functions:
+        out.append(f"{t('functions', lang)} :")
+        out += [f"  * {name} : {word}" + (f" — {detail}" if status != "PASSED" else "")
+                for name, word, detail, status in s.functions]
     if s.failed_steps:
         out.append(f"{t('problems', lang)} :")
         out += [f"  * {line}" for line in s.failed_steps]

@@ -82,6 +82,7 @@ UI: dict[str, tuple[str, str]] = {
     "suggestion": ("Conseil", "Suggestion"),
     "untested": ("Non testé", "Not tested"),
     "erasure": ("Effacement", "Erasure"),
+    "functions": ("Fonctions du PC", "PC functions"),
     "label": ("Étiquette", "Label"),
     "upload": ("Rapport", "Report"),
     "certificate": ("Certificat", "Certificate"),
