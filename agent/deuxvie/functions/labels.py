@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 FUNCTION_NAMES: dict[str, tuple[str, str]] = {
     "screen": ("Écran", "Screen"),
     "backlight": ("Rétroéclairage", "Backlight"),
@@ -37,7 +39,7 @@ def _pick(pair: tuple[str, str] | None, lang: str, fallback: str) -> str:
     return fallback if pair is None else (pair[0] if lang == "fr" else pair[1])
 
 
-def function_rows(functions: list[dict[str, object]], lang: str) -> list[tuple[str, str, str]]:
+def function_rows(functions: list[dict[str, Any]], lang: str) -> list[tuple[str, str, str]]:
     """(name, status word, detail) per function of a report's `functions` array."""
     rows = []
     for f in functions:
