@@ -17,9 +17,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[3]
 LIVE_IMAGE = REPO / "live-image"
@@ -137,6 +139,79 @@ class Machine:
     # serial of the disk the test /init mounts read-only at /run/live/medium, as live-boot
     # mounts the real stick: the agent must then treat it as its boot medium
     boot_stick_serial: str | None = None
+    # the devices of the function checks (issue #12): intel-hda + hda-duplex sound, a USB
+    # keyboard and tablet, an e1000 NIC (id E1000_ID: QMP set_link) on a restricted user
+    # network; Wi-Fi comes from the guest's mac80211_hwsim module (see tests/vm)
+    functions_rig: bool = False
+    # a QMP monitor socket (set_link, send-key, device_add): see Qmp
+    qmp_socket: Path | None = None
+
+
+E1000_ID = "e1000net"
+# Linux key codes (input-event-codes.h, physical positions) -> QEMU QKeyCode names
+# (qapi/ui.json), for driving the guided keyboard check with QMP send-key.
+QCODES: dict[int, str] = {
+    1: "esc", **{2 + i: str((i + 1) % 10) for i in range(10)}, 12: "minus", 13: "equal",
+    14: "backspace", 15: "tab", 16: "q", 17: "w", 18: "e", 19: "r", 20: "t", 21: "y", 22: "u",
+    23: "i", 24: "o", 25: "p", 26: "bracket_left", 27: "bracket_right", 28: "ret", 29: "ctrl",
+    30: "a", 31: "s", 32: "d", 33: "f", 34: "g", 35: "h", 36: "j", 37: "k", 38: "l",
+    39: "semicolon", 40: "apostrophe", 41: "grave_accent", 42: "shift", 43: "backslash",
+    44: "z", 45: "x", 46: "c", 47: "v", 48: "b", 49: "n", 50: "m", 51: "comma", 52: "dot",
+    53: "slash", 54: "shift_r", 56: "alt", 57: "spc", 58: "caps_lock",
+    **{59 + i: f"f{i + 1}" for i in range(10)}, 86: "less", 87: "f11", 88: "f12",
+    97: "ctrl_r", 100: "alt_r", 103: "up", 105: "left", 106: "right", 108: "down",
+    111: "delete", 125: "meta_l",
+}
+
+
+class Qmp:
+    """A minimal QMP client (docs/interop/qmp-spec.rst): greeting, qmp_capabilities, then
+    one command at a time; asynchronous events are skipped."""
+
+    def __init__(self, path: Path, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.connect(str(path))
+                break
+            except OSError:
+                self._sock.close()
+                if time.monotonic() > deadline:
+                    raise GuestError(f"QMP socket {path} not reachable") from None
+                time.sleep(0.2)
+        self._sock.settimeout(timeout_s)
+        self._file = self._sock.makefile("rwb")
+        self._read()  # {"QMP": {...}} greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self) -> dict[str, Any]:
+        while True:
+            line = self._file.readline()
+            if not line:
+                raise GuestError("QMP connection closed")
+            msg: dict[str, Any] = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def execute(self, command: str, **arguments: Any) -> Any:
+        req: dict[str, Any] = {"execute": command}
+        if arguments:
+            req["arguments"] = arguments
+        self._file.write(json.dumps(req).encode() + b"\n")
+        self._file.flush()
+        reply = self._read()
+        if "error" in reply:
+            raise GuestError(f"QMP {command}: {reply['error']}")
+        return reply.get("return")
+
+    def send_key(self, code: int) -> None:
+        self.execute("send-key", keys=[{"type": "qcode", "data": QCODES[code]}])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+            self._sock.close()
 
 
 def qemu_escape(value: str) -> str:
@@ -334,8 +409,18 @@ def qemu_argv(
     kinds = {d.kind for d in machine.disks}
     if "sata" in kinds:
         argv += ["-device", "ahci,id=ahci"]
-    if "usb" in kinds:
+    if "usb" in kinds or machine.functions_rig:
         argv += ["-device", "qemu-xhci,id=xhci"]
+    if machine.functions_rig:
+        argv += [
+            "-audiodev", "none,id=snd0",
+            "-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0",
+            "-device", "usb-kbd,bus=xhci.0", "-device", "usb-tablet,bus=xhci.0",
+            "-netdev", "user,id=e0,restrict=on",
+            "-device", f"e1000,netdev=e0,id={E1000_ID}",
+        ]  # fmt: skip
+    if machine.qmp_socket is not None:
+        argv += ["-qmp", f"unix:{qemu_escape(str(machine.qmp_socket))},server=on,wait=off"]
     sata_port = 0
     for i, disk in enumerate(machine.disks):
         drive_id = f"d{i}"
