@@ -23,6 +23,7 @@ from deuxvie.devtools.vm import (
     mode_args,
 )
 from deuxvie.devtools.vm import run_guest as boot_and_run
+from deuxvie.model.functions import FUNCTION_IDS
 
 from .machines import BAD_READ, BAD_WRITE, all_zero, reference_pc
 from .service import Service, running_service
@@ -138,6 +139,12 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     # a disk that failed its erasure fails the machine
     assert report["grade"]["verdict"] == "FAIL"
     assert report["device"]["serial"] == "PF1DEUXV"
+    # every function of the PC, in the signed report (issue #12): the virtio NIC that
+    # reaches the service has its link, the xhci controller of the stick enumerates
+    functions = {f["id"]: f for f in report["functions"]}
+    assert list(functions) == list(FUNCTION_IDS) and report["schema_version"] == 2
+    assert functions["ethernet"]["status"] == "PASSED"
+    assert functions["usb"]["status"] == "PASSED"
     assert report["device"]["vendor"] == "LENOVO"
 
     assert all_zero(pc.nvme)
