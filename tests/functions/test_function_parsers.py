@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from deuxvie.parsers import ParseError
 from deuxvie.parsers.asound import parse_asound
 from deuxvie.parsers.input_devices import bitmap, parse_input_devices
 from deuxvie.parsers.iw import firmware_failures, parse_iw_dev, parse_iw_scan
 from deuxvie.parsers.v4l2 import parse_v4l2_all
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 QEMU_INPUT = """I: Bus=0019 Vendor=0000 Product=0001 Version=0000
 N: Name="Power Button"
@@ -112,3 +118,45 @@ def test_v4l2_all_capture_and_metadata_nodes() -> None:
     assert not meta.capture and meta.size_image is None
     with pytest.raises(ParseError):
         parse_v4l2_all("Cannot open device /dev/video9\n")
+
+
+LAPTOP = Path(__file__).resolve().parents[1] / "data" / "bundles" / "laptop-t440"
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _only_parse_error(parse: Callable[[str], object], text: str) -> None:
+    with contextlib.suppress(ParseError):
+        parse(text)
+
+
+def _mutate(sample: str, data: st.DataObject) -> str:
+    cut = data.draw(st.integers(0, len(sample)))
+    junk = data.draw(st.text(max_size=40))
+    return sample[:cut] + junk + sample[cut + data.draw(st.integers(0, 20)):]
+
+
+PARSE_SAMPLES: dict[str, tuple[Callable[[str], object], str]] = {
+    "input": (parse_input_devices, (LAPTOP / "fs/proc/bus/input/devices").read_text()),
+    "asound": (lambda t: parse_asound(t, t), (LAPTOP / "fs/proc/asound/cards").read_text()
+               + (LAPTOP / "fs/proc/asound/pcm").read_text()),
+    "v4l2": (parse_v4l2_all, (LAPTOP / "cmd/v4l2-video0.out").read_text()),
+    "iw_dev": (parse_iw_dev, "phy#0\n\tInterface wlan0\n\t\taddr 02:00:00:00:00:00\n"
+               "\t\ttype managed\n"),
+    "iw_scan": (parse_iw_scan, "BSS 02:00:00:00:00:00(on wlan1)\n\tsignal: -30.00 dBm\n"
+                "\tSSID: x\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PARSE_SAMPLES))
+@FUZZ
+@given(data=st.data())
+def test_mutated_captures_raise_only_parse_error(kind: str, data: st.DataObject) -> None:
+    parse, sample = PARSE_SAMPLES[kind]
+    _only_parse_error(parse, _mutate(sample, data))
+
+
+@pytest.mark.parametrize("kind", sorted(PARSE_SAMPLES))
+@FUZZ
+@given(text=st.text(max_size=300))
+def test_random_text_raises_only_parse_error(kind: str, text: str) -> None:
+    _only_parse_error(PARSE_SAMPLES[kind][0], text)

@@ -53,15 +53,21 @@ def parse_iw_dev(text: str) -> tuple[WifiInterface, ...]:
 _BSS = re.compile(r"^BSS ([0-9a-fA-F:]{17})")
 
 
+def _dbm(text: str | None) -> float | None:
+    """"-48.00 dBm" -> -48.0; anything else unknown (never a made-up 0)."""
+    try:
+        return float(text.split()[0]) if text else None
+    except (ValueError, IndexError):
+        return None
+
+
 def parse_iw_scan(text: str) -> tuple[Bss, ...]:
     out: list[Bss] = []
     cur: dict[str, str] = {}
 
     def flush() -> None:
         if cur:
-            sig = cur.get("signal")
-            out.append(Bss(cur["bssid"].lower(), cur.get("ssid"),
-                           float(sig.split()[0]) if sig else None))
+            out.append(Bss(cur["bssid"].lower(), cur.get("ssid"), _dbm(cur.get("signal"))))
 
     for line in text.splitlines():
         m = _BSS.match(line)

@@ -49,19 +49,23 @@ def parse_v4l2_all(text: str | bytes) -> V4l2Info:
     def num(key: str) -> int | None:
         raw = values.get(f"Format Video Capture/{key}")
         try:
-            return int(raw) if raw is not None else None
+            return int(raw) if raw is not None and raw.isascii() else None
         except ValueError:
             return None
 
     wh = values.get("Format Video Capture/Width/Height", "")
     w, _, h = wh.partition("/")
+
+    def dim(text: str) -> int | None:
+        return int(text) if text.strip().isascii() and text.strip().isdigit() else None
+
     fmt = values.get("Format Video Capture/Pixel Format", "")
     return V4l2Info(
         driver=values.get("Driver Info/Driver name") or None,
         card=values.get("Driver Info/Card type") or None,
         device_caps=tuple(caps),
-        width=int(w) if w.strip().isdigit() else None,
-        height=int(h) if h.strip().isdigit() else None,
+        width=dim(w),
+        height=dim(h),
         pixel_format=fmt.split("'")[1] if fmt.count("'") >= 2 else (fmt or None),
         size_image=num("Size Image"),
     )
