@@ -278,7 +278,9 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
             _run(host, ["rfkill", "unblock", "wifi"], 10.0)
         _run(host, ["ip", "link", "set", r.name, "up"], 10.0)
         for _attempt in range(3):
-            rc, out, msg = _run(host, ["iw", "dev", r.name, "scan"], 30.0)
+            # A full 2.4 + 5 GHz scan takes 2-10 s on real cards; a loaded emulated guest
+            # (TCG) needs far more: the limit only matters when a driver hangs.
+            rc, out, msg = _run(host, ["iw", "dev", r.name, "scan"], 120.0)
             if rc == 0 or rc is None:
                 break
             # -16 EBUSY right after the link comes up: the firmware is still starting.
