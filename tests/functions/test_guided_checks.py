@@ -4,6 +4,7 @@ path with QMP send-key): all keys, keys never pressed, a screen defect, skips.""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from collections import deque
 
 from deuxvie.functions.guided import Operator, run_guided
@@ -107,3 +108,32 @@ def test_pointing_needs_moves_and_a_click() -> None:
 def test_functions_not_guided_keep_their_automatic_result() -> None:
     r = _run(keys(KEY_ENTER, *AZERTY), ("keyboard",))
     assert r["usb"] == AUTO[3] and r["screen"] == AUTO[0]
+
+
+def test_functions_step_asks_the_operator_only_in_attended_runs(tmp_path: Path) -> None:
+    from deuxvie.config import Config
+    from deuxvie.host import ReplayHost
+    from deuxvie.inventory import collect
+    from deuxvie.pipeline import StepContext, StepName
+    from deuxvie.pipeline.steps import RunData, StepState
+    from deuxvie.pipeline.wiring import functions_step
+
+    bundle = Path(__file__).resolve().parents[1] / "data" / "bundles" / "laptop-t440"
+    asked: list[int] = []
+
+    def guided(fi: FunctionInventory, auto: tuple[FunctionResult, ...]
+               ) -> tuple[FunctionResult, ...]:
+        asked.append(len(auto))
+        return tuple(r if r.id != "keyboard" else FunctionResult(
+            "keyboard", FunctionStatus.PASSED, CheckMethod.ATTENDED, answered_by="Camille")
+            for r in auto)
+
+    for unattended in (True, False):
+        data = RunData(config=Config(unattended=unattended, data_dir=tmp_path), guided=guided)
+        host = ReplayHost(bundle)
+        data.inventory = collect(host)
+        out = functions_step(StepContext(host, data, StepName.FUNCTIONS, lambda e: None))
+        assert out.state is StepState.DONE and len(data.functions) == 14
+        kb = next(r for r in data.functions if r.id == "keyboard")
+        assert kb.status is (FunctionStatus.UNTESTED if unattended else FunctionStatus.PASSED)
+    assert asked == [14]  # once, in the attended run

@@ -155,7 +155,9 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert labels and labels[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sorted(back.rglob("*"))
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
-    assert len(list((back / "station" / "sent").iterdir())) == 1
+    # one report in sent/, with the service's receipt kept beside it (ADR 0046)
+    sent = sorted(p.name for p in (back / "station" / "sent").iterdir())
+    assert len([n for n in sent if n.endswith(".dsse.json")]) == 1, sent
     assert not list((back / "station" / "spool").iterdir())
 
 

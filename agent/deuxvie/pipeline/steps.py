@@ -123,6 +123,9 @@ class RunData:
     label_status: Reason | None = None
     upload_status: Reason | None = None
     interrupted: bool = False
+    # Attended runs: the guided checks of the functions step (the UI pauses its display and
+    # hands the console to them); None in unattended runs and tests.
+    guided: Callable[[Any, tuple[FunctionResult, ...]], tuple[FunctionResult, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -242,9 +242,9 @@ def functions_step(ctx: StepContext) -> StepOutput:
     assert data.inventory is not None
     policy = _load_policy(data.config)
     results = list(run_unattended(ctx.host, data.inventory, data.diagnostics, policy))
-    attended = getattr(data, "attended_checks", None)
-    if attended is not None and not data.config.unattended:
-        results = list(attended(ctx, results))
+    fi = data.inventory.functions.value
+    if data.guided is not None and not data.config.unattended and fi is not None:
+        results = list(data.guided(fi, tuple(results)))
     data.functions = results
     counts: dict[str, int] = {}
     for r in results:

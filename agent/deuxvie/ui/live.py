@@ -3,8 +3,9 @@ the final PASS / FAIL in large letters."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -134,7 +135,18 @@ class RichUI:
             self.activity[event.step] = " · ".join(parts)
         self._refresh(force=event.finished)
 
-    # ---- attended mode: the one question -----------------------------------------------
+    # ---- attended mode: the guided function checks, then the one question ---------------
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The console handed to someone else (the guided checks) and the display back."""
+        if self._live is not None:
+            self._live.stop()
+        try:
+            yield
+        finally:
+            if self._live is not None:
+                self._live.start()
 
     def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
         if self._live is not None:

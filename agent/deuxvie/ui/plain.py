@@ -3,9 +3,10 @@ one line per event, wipe progress at most every 10 % or 30 s per disk."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from deuxvie.pipeline.orchestrator import RunOutcome
@@ -98,6 +99,11 @@ class PlainUI:
         if event.message:
             parts.append(event.message)
         self._line(" ".join(parts))
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Plain log lines need no pause: the guided checks write below them."""
+        yield
 
     def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
         will, wont = wipe_lists(decisions, self.lang)
