@@ -4,8 +4,8 @@ path with QMP send-key): all keys, keys never pressed, a screen defect, skips.""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from collections import deque
+from pathlib import Path
 
 from deuxvie.functions.guided import Operator, run_guided
 from deuxvie.functions.layouts import AZERTY, KEY_D, KEY_ENTER, KEY_ESC, KEY_S, QWERTY
