@@ -5,15 +5,22 @@ checks driven by QMP send-key: every key, two keys never pressed, a screen "defe
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from deuxvie.devtools.vm import E1000_ID, GuestBoot, Machine, Qmp, VirtualPc, mode_args
+from deuxvie.functions.checks import run_unattended
 from deuxvie.functions.layouts import AZERTY, KEY_D, KEY_ENTER, KEY_ESC
+from deuxvie.grading.policy import default_policy
+from deuxvie.host import ReplayHost
+from deuxvie.inventory import collect
 
 from .machines import SMBIOS
 
@@ -31,7 +38,8 @@ sleep 3
 printf '[functions]\ndesktop = ["usb", "ethernet", "audio_out", "keyboard"]\n' > /tmp/p.toml
 printf '[grading]\nmax_repairs = 4\n' >> /tmp/p.toml
 run() { deuxvie functions --json --policy /tmp/p.toml "$@"; }
-echo "=== F1"; run; echo "=== END F1"
+echo "=== F1"; run --record /tmp/rec; echo "=== END F1"
+echo "=== REC"; tar -C /tmp/rec -czf - . | base64; echo "=== END REC"
 nic=
 for d in /sys/class/net/*; do
   [ "$(basename "$(readlink -f "$d/device/driver")")" = e1000 ] && nic=${d##*/}
@@ -102,6 +110,17 @@ def test_functions_of_the_virtual_pc(guest_boot: GuestBoot, vm_dir: Path) -> Non
     f1, f2 = _block(run.results, "F1"), _block(run.results, "F2")
     f3, f4 = _block(run.results, "F3"), _block(run.results, "F4")
     one = _by_id(f1)
+
+    # F1 was recorded (`deuxvie functions --record`): the bundle replays to the same results.
+    rec = re.search(r"=== REC\n(.*?)=== END REC\n", run.results, re.S)
+    assert rec, run.results[-2000:]
+    bundle = vm_dir / "recorded"
+    bundle.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(base64.b64decode(rec.group(1)))) as tar:
+        tar.extractall(bundle, filter="data")
+    replayed = run_unattended(ReplayHost(bundle), collect(ReplayHost(bundle)), [],
+                              default_policy(), sleep=lambda s: None)
+    assert {r.id: r.status.value for r in replayed} == {k: v["status"] for k, v in one.items()}
 
     # Unattended: USB keyboard and tablet present, their keys untested.
     assert one["keyboard"]["status"] == "UNTESTED"

@@ -12,7 +12,7 @@ from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
 from deuxvie.functions.labels import function_rows
 from deuxvie.grading.grade import grade
 from deuxvie.grading.policy import PolicyError, load_policy
-from deuxvie.host import Host, HostError, LocalHost, ReplayHost
+from deuxvie.host import Host, HostError, LocalHost, RecordingHost, ReplayHost
 from deuxvie.i18n import both
 from deuxvie.inventory import collect
 from deuxvie.model import jsonable
@@ -26,6 +26,10 @@ def _functions(args: argparse.Namespace) -> int:
         return 2
     try:
         host: Host = ReplayHost(args.replay) if args.replay else LocalHost()
+        if args.record:
+            # Every command and file of the inventory AND of the checks, replayable later
+            # (`--replay DIR` gives the same results without the machine).
+            host = RecordingHost(host, args.record)
         inv = collect(host)
     except HostError as exc:
         print(both(f"erreur : {exc}", f"error: {exc}"), file=sys.stderr)
@@ -69,6 +73,8 @@ def register(sub: Any) -> None:
     p.add_argument("--layout", choices=("fr", "en"), help="clavier AZERTY (fr) ou QWERTY (en)")
     p.add_argument("--policy", metavar="FILE", help="politique de classement / grading policy")
     p.add_argument("--replay", metavar="DIR", help="rejouer un enregistrement / replay a bundle")
+    p.add_argument("--record", metavar="DIR",
+                   help="enregistrer ce qui est lu et lancé / record into a bundle")
     p.add_argument("--json", action="store_true", help="JSON")
     p.add_argument("--lang", choices=("fr", "en"), default="fr")
     p.set_defaults(func=_functions)

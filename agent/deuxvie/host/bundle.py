@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ class RecordingHost(Host):
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "cmd").mkdir(exist_ok=True)
         self._commands: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
         self._fs: dict[str, Any] = {
             "missing": [],
             "listdir": {},
@@ -82,28 +84,35 @@ class RecordingHost(Host):
         input_bytes: bytes | None = None,
     ) -> CommandResult:
         entry: dict[str, Any] = {"argv": list(argv)}
-        self._commands.append(entry)
+        # The audio check records while it plays (two commands at once, in two threads):
+        # each command gets its number when it starts, and the index files are written
+        # under a lock.
+        with self._lock:
+            self._commands.append(entry)
+            n = len(self._commands)
         try:
             result = self._inner.run(argv, timeout_s=timeout_s, input_bytes=input_bytes)
         except CommandNotFound as exc:
-            entry.update(error="not_found", message=str(exc))
-            self._save()
+            with self._lock:
+                entry.update(error="not_found", message=str(exc))
+                self._save()
             raise
         except CommandTimeout as exc:
-            entry.update(error="timeout", message=str(exc))
-            self._save()
+            with self._lock:
+                entry.update(error="timeout", message=str(exc))
+                self._save()
             raise
-        n = len(self._commands)
         out, err = f"cmd/{n:04d}.out", f"cmd/{n:04d}.err"
         (self.root / out).write_bytes(result.stdout)
         (self.root / err).write_bytes(result.stderr)
-        entry.update(
-            returncode=result.returncode,
-            stdout=out,
-            stderr=err,
-            duration_s=round(result.duration_s, 4),
-        )
-        self._save()
+        with self._lock:
+            entry.update(
+                returncode=result.returncode,
+                stdout=out,
+                stderr=err,
+                duration_s=round(result.duration_s, 4),
+            )
+            self._save()
         return result
 
     def read_bytes(self, path: str) -> bytes:
