@@ -55,18 +55,25 @@ def _attended(fid: str, evidence: dict[str, Any], fr: str, en: str) -> FunctionR
     return _r(fid, S.UNTESTED, INV, evidence, reason(f"{fid}.needs_operator", fr, en))
 
 
-def _run(host: Host, argv: list[str], timeout_s: float = 30.0,
-         input_bytes: bytes | None = None) -> tuple[int | None, bytes, str]:
-    """(returncode or None when the tool could not run, stdout, message)."""
+def _run_timed(host: Host, argv: list[str], timeout_s: float = 30.0,
+               input_bytes: bytes | None = None) -> tuple[int | None, bytes, str, float]:
+    """(returncode or None when the tool could not run, stdout, message, seconds): the
+    duration is the command's own, so a replay reports the recorded one."""
     try:
         res = host.run(argv, timeout_s=timeout_s, input_bytes=input_bytes)
     except CommandNotFound:
-        return None, b"", f"{argv[0]}: not installed"
+        return None, b"", f"{argv[0]}: not installed", 0.0
     except CommandTimeout:
-        return None, b"", f"{argv[0]}: timed out after {timeout_s:g} s"
+        return None, b"", f"{argv[0]}: timed out after {timeout_s:g} s", timeout_s
     except HostError as exc:  # a replay without this recording, a host that cannot run it
-        return None, b"", str(exc)
-    return res.returncode, res.stdout, res.error_text.strip()[-300:]
+        return None, b"", str(exc), 0.0
+    return res.returncode, res.stdout, res.error_text.strip()[-300:], res.duration_s
+
+
+def _run(host: Host, argv: list[str], timeout_s: float = 30.0,
+         input_bytes: bytes | None = None) -> tuple[int | None, bytes, str]:
+    rc, out, msg, _ = _run_timed(host, argv, timeout_s, input_bytes)
+    return rc, out, msg
 
 
 def check_screen(inv: Inventory) -> FunctionResult:
@@ -164,15 +171,13 @@ def check_audio(host: Host, fi: FunctionInventory, fp: FunctionsPolicy,
         rec = pool.submit(_run, host, rec_argv, rec_s + 20.0) if rec_argv else None
         if rec is not None:
             sleep(0.3)  # the recorder opens its device before the tone starts
-        start = time.monotonic()
-        play = _run(host, play_argv, fp.tone_s + 20.0, tone) if play_argv else None
-        played_s = round(time.monotonic() - start, 2)
+        play = _run_timed(host, play_argv, fp.tone_s + 20.0, tone) if play_argv else None
         recorded = rec.result() if rec is not None else None
     results: list[FunctionResult] = []
     if play is not None and out_dev is not None:
-        rc, _, msg = play
+        rc, _, msg, played_s = play
         ev = {"device": f"hw:{out_dev[0]},{out_dev[1]}", "tone_hz": fp.tone_hz,
-              "tone_s": fp.tone_s, "returncode": rc, "played_s": played_s}
+              "tone_s": fp.tone_s, "returncode": rc, "played_s": round(played_s, 2)}
         if rc == 0:
             results.append(_r("audio_out", S.PASSED, AUTO, ev))
         elif rc is None:
