@@ -72,3 +72,28 @@ def test_replay_serves_repeated_commands_in_order(tmp_path: Path) -> None:
 def test_not_a_bundle(tmp_path: Path) -> None:
     with pytest.raises(ReplayMissing, match="not a deuxvie bundle"):
         ReplayHost(tmp_path)
+
+
+def test_a_file_that_refuses_a_read_is_replayed_as_such(tmp_path: Path) -> None:
+    """sysfs `speed` of a NIC whose link is down exists but fails with EINVAL."""
+    import errno as errno_mod
+
+    from deuxvie.host import RecordingHost, ReplayHost
+    from deuxvie.host.local import LocalHost
+
+    class Refusing(LocalHost):
+        def read_bytes(self, path: str) -> bytes:
+            raise OSError(errno_mod.EINVAL, "Invalid argument", path)
+
+    rec = RecordingHost(Refusing(), tmp_path / "b")
+    for make in (lambda: rec, lambda: ReplayHost(tmp_path / "b")):
+        host = make()
+        try:
+            host.read_bytes("/sys/class/net/eth0/speed")
+        except FileNotFoundError:
+            raise AssertionError("recorded as missing, not as unreadable") from None
+        except OSError as exc:
+            assert exc.errno == errno_mod.EINVAL
+        else:
+            raise AssertionError("the read did not fail")
+        assert host.read_text_or("/sys/class/net/eth0/speed") is None

@@ -8,7 +8,8 @@ machines can be assembled from real captures:
                       "stderr": "cmd/0001.err"} | {"argv": [...], "error": "not_found"|"timeout"}]
     fs/<absolute path>      the bytes of every file read
     fs.json         {"missing": [...], "listdir": {dir: [...]}, "realpath": {p: target},
-                     "exists": {p: bool}, "which": {name: path-or-null}}
+                     "exists": {p: bool}, "which": {name: path-or-null},
+                     "unreadable": {p: [errno, strerror]} (files that refused a read)}
 
 Replaying the same argv several times serves the recordings in order and then repeats
 the last one (that is how a polled self-test is replayed). With "closed_world": true
@@ -123,6 +124,13 @@ class RecordingHost(Host):
                 self._fs["missing"].append(path)
                 self._save()
             raise
+        except OSError as exc:
+            # sysfs attributes that exist but refuse a read: net speed of a link that is
+            # down (EINVAL), a hwmon input of a sleeping chip (ENODATA). Replayed as such.
+            with self._lock:
+                self._fs.setdefault("unreadable", {})[path] = [exc.errno, exc.strerror]
+                self._save()
+            raise
         target = _fs_path(self.root, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -187,6 +195,7 @@ class ReplayHost(Host):
         fs_path = self.root / "fs.json"
         fs: dict[str, Any] = json.loads(fs_path.read_text()) if fs_path.exists() else {}
         self._missing: set[str] = set(fs.get("missing", []))
+        self._unreadable: dict[str, list[Any]] = fs.get("unreadable", {})
         self._listdir: dict[str, list[str]] = fs.get("listdir", {})
         self._realpath: dict[str, str] = fs.get("realpath", {})
         self._exists: dict[str, bool] = fs.get("exists", {})
@@ -235,6 +244,9 @@ class ReplayHost(Host):
         return path.read_bytes()
 
     def read_bytes(self, path: str) -> bytes:
+        if path in self._unreadable:
+            errno, strerror = self._unreadable[path]
+            raise OSError(errno, strerror, path)
         target = _fs_path(self.root, path)
         if target.is_file():
             return target.read_bytes()
