@@ -125,15 +125,22 @@ class RecordingHost(Host):
                 self._save()
             raise
         except OSError as exc:
-            # sysfs attributes that exist but refuse a read: net speed of a link that is
-            # down (EINVAL), a hwmon input of a sleeping chip (ENODATA). Replayed as such.
+            # sysfs attributes that exist but refuse a read: carrier or speed of a link that
+            # is down (EINVAL), a hwmon input of a sleeping chip (ENODATA). Replayed as such.
+            # A file read several times replays its last state (carrier: EINVAL, then "1"
+            # once the check brought the link up).
             with self._lock:
                 self._fs.setdefault("unreadable", {})[path] = [exc.errno, exc.strerror]
+                _fs_path(self.root, path).unlink(missing_ok=True)
                 self._save()
             raise
         target = _fs_path(self.root, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        if path in self._fs.get("unreadable", {}):
+            with self._lock:
+                del self._fs["unreadable"][path]
+                self._save()
         return data
 
     def listdir(self, path: str) -> list[str]:
