@@ -7,6 +7,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -47,9 +48,9 @@ def encode_glpi(document: dict[str, Any], compression: str) -> tuple[bytes, str]
 def glpi_url(url: str) -> str:
     """GLPI answers agents at /front/inventory.php (and /marketplace/glpiinventory/ for the
     plugin); a bare server URL gets the core endpoint, a URL with a path is used as is."""
-    base = url.rstrip("/")
-    scheme_host = base.split("://", 1)[-1]
-    return base + "/front/inventory.php" if "/" not in scheme_host else base
+    if urlsplit(url).path.strip("/"):
+        return url
+    return url.rstrip("/") + "/front/inventory.php"
 
 
 def _post(url: str, data: bytes, headers: dict[str, str]) -> Delivered:
