@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import gzip
 import io
 import json
@@ -15,10 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deuxvie.host import Host, LocalHost, RecordingHost, ReplayHost
+from deuxvie.host import Host, HostError, LocalHost, RecordingHost, ReplayHost
 from deuxvie.inventory import collect
 from deuxvie.model import jsonable
 from deuxvie.wire import WireError, parse_envelope
+
+# inxi as workbench-script runs it (its get_data): devicehub-django reads the machine, CPU,
+# RAM, GPU, display, network, audio, drives and battery from this JSON.
+INXI_ARGV = ["inxi", "-afmnGEMABD", "-x", "3", "--edid", "--output", "json",
+             "--output-file", "print"]
 
 
 class SourceError(ValueError):
@@ -89,5 +95,10 @@ def open_source(
     if record:
         tmp = tempfile.TemporaryDirectory(prefix="deuxvie-export-")
         rec = RecordingHost(LocalHost(), tmp.name)
-        return Source({"inventory": jsonable(collect(rec))}, rec.root, tmp)
+        inventory = jsonable(collect(rec))
+        if rec.which("inxi"):
+            # recorded into the bundle for Devicehub; optional: the snapshot goes without it
+            with contextlib.suppress(HostError):
+                rec.run(INXI_ARGV, timeout_s=180)
+        return Source({"inventory": inventory}, rec.root, tmp)
     return Source({"inventory": jsonable(collect(LocalHost()))}, None)
