@@ -177,7 +177,9 @@ def deliver_volatile_spool(
         if not pending_reports(store.spool_dir):
             return True
         if server:
-            summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server)
+            # delivered = a receipt signed by the pinned service key (ADR 0046)
+            summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server,
+                                 service_key=store.service_key())
             error = summary.error or error
             if not pending_reports(store.spool_dir):
                 return True

@@ -3,6 +3,7 @@ beside it, a RAM spool delivered before power-off or the machine kept on with a 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import stat
@@ -22,6 +23,8 @@ from deuxvie.host.base import CommandResult
 from deuxvie.host.local import LocalHost
 from deuxvie.pipeline import Steps
 from deuxvie.station import StationStore
+from deuxvie.wire import generate_private_key, key_id, public_key_b64
+from deuxvie.wire.receipt import make_receipt, payload_sha256
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -177,20 +180,31 @@ def test_undelivered_ram_spool_keeps_the_machine_on_and_says_so(tmp_path: Path) 
     assert "NON envoyé" not in out.getvalue()
 
 
+SERVICE_KEY = generate_private_key()
+
+
 class _Service(BaseHTTPRequestHandler):
-    """Refuses the first POST (503: the service is restarting), then stores."""
+    """Answers 503 four times (the service restarting; sync_spool retries 503 three times
+    per round), then stores and signs a receipt (ADR 0046) as deuxvie-server does."""
 
     seen: ClassVar[list[bytes]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.seen.append(body)
-        status = 503 if len(self.seen) <= 4 else 201  # sync_spool retries 503 three times
-        reply = json.dumps({"uuid": "x", "status": "stored"}).encode()
+        status, reply = 503, {"error": "unavailable", "message": "restarting"}
+        if len(self.seen) > 4:
+            env = json.loads(body)
+            uuid = json.loads(base64.b64decode(env["payload"]))["uuid"]
+            receipt = make_receipt(SERVICE_KEY, uuid, payload_sha256(env), "stored",
+                                   "2026-11-22T10:00:00Z", None)
+            status, reply = 201, {"uuid": uuid, "status": "stored", "receipt": receipt}
+        data = json.dumps(reply).encode()
         self.send_response(status)
-        self.send_header("Content-Length", str(len(reply)))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(reply)
+        self.wfile.write(data)
 
     def log_message(self, *a: object) -> None:
         pass
@@ -198,6 +212,11 @@ class _Service(BaseHTTPRequestHandler):
 
 def test_ram_spool_is_retried_until_delivered_then_powers_off(tmp_path: Path) -> None:
     uuid = _spool_one(tmp_path / "station")
+    store = StationStore(tmp_path / "station")
+    info = store.info()
+    info["service_key"] = {"key_id": key_id(SERVICE_KEY.public_key()),
+                           "public_key": public_key_b64(SERVICE_KEY.public_key())}
+    store.save_info(info)  # what `deuxvie station enrol` pins
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Service)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -214,6 +233,6 @@ def test_ram_spool_is_retried_until_delivered_then_powers_off(tmp_path: Path) ->
     assert code == EXIT_DONE
     assert host.asked == [("systemctl", "poweroff")]
     assert slept[0] == netboot.DELIVERY_DELAY_S  # one more round after the first failure
-    store = StationStore(tmp_path / "station")
-    assert [p.name for p in store.sent_dir.iterdir()] == [f"{uuid}.dsse.json"]
+    assert sorted(p.name for p in store.sent_dir.iterdir()) == [
+        f"{uuid}.dsse.json", f"{uuid}.receipt.json"]
     assert not netboot.pending_reports(store.spool_dir)
