@@ -68,6 +68,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     config = resolve_server(config)
+    if config.mode == "station":  # deuxvie.mode=station on the kernel command line
+        from deuxvie.commands.station_mode import run_station
+
+        return run_station(host, config)
     steps, missing = real_steps()
     code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
     return code
