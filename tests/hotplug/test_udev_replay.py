@@ -159,3 +159,21 @@ def test_parser_is_incremental_and_survives_noise() -> None:
     # a header missing the blank line before it ends the previous event
     joined = event("add", "sdb").rstrip("\n") + "\n" + event("remove", "sdb")
     assert [e.action for e in parse_monitor(joined.splitlines(True))] == ["add", "remove"]
+
+
+def test_real_station_session_replays_to_four_starts_and_one_stop() -> None:
+    # recorded during tests/vm/test_guest_station.py: 4 disks hot-plugged by QMP, the change
+    # events of their wipes (partition table re-read), and sdd pulled mid-overwrite
+    events = list(replay_file(DATA / "guest-station-4-disks.udev"))
+    assert sum(e.action == "change" for e in events) >= 5
+    tracker = Tracker()
+    actions = [a for e in events for a in tracker.on_event(e)]
+    starts = [a for a in actions if isinstance(a, Start)]
+    assert [s.devname for s in starts] == ["/dev/sdb", "/dev/vda", "/dev/sdc", "/dev/sdd"]
+    assert {s.serial for s in starts} == {"DVHOTSCSI1", "DVHOTVIRT1", "DVHOTUSB01",
+                                          "DVHOTPULL1"}
+    (stop,) = [a for a in actions if isinstance(a, Stop)]
+    assert stop.slot == starts[3].slot
+    assert len(actions) == 5  # every change event ignored
+    # the same session replayed once every disk has finished: the pull still interrupts
+    assert tracker.finished(starts[3].slot, "ERASED") == "INTERRUPTED"

@@ -98,3 +98,49 @@ class Qmp:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# ---- disks plugged into a running guest ------------------------------------------------
+
+# QEMU 7.2 refuses device_add onto AHCI ("Bus 'ahci.0' does not support hotplugging"): a SATA
+# hot-swap bay is emulated with virtio-scsi's scsi-hd (a SCSI disk like a SATA disk behind
+# libata: /dev/sdX, sd_mod).
+HOTPLUG_DRIVERS = {
+    "usb": ("usb-storage", "xhci.0"),
+    "virtio": ("virtio-blk-pci", None),
+    "scsi": ("scsi-hd", "scsi0.0"),
+    "sata": ("ide-hd", "ahci.0"),
+}
+
+
+def add_disk(qmp: Qmp, dev_id: str, kind: str, image: Path, serial: str, *,
+             blkdebug_config: Path | None = None, bps_write: int | None = None) -> None:
+    """blockdev-add the image (under QEMU's blkdebug driver for injected errors, under a
+    throttle filter to slow its writes), then device_add it on the kind's bus."""
+    node = f"{dev_id}-node"
+    file_node: dict[str, Any] = {"driver": "file", "filename": str(image)}
+    if blkdebug_config is not None:
+        file_node = {"driver": "blkdebug", "config": str(blkdebug_config), "image": file_node}
+    fmt: dict[str, Any] = {"driver": "raw", "file": file_node}
+    if bps_write is not None:
+        qmp.execute("object-add", **{"qom-type": "throttle-group", "id": f"{dev_id}-tg",
+                                     "limits": {"bps-write": bps_write}})
+        fmt = {"driver": "throttle", "throttle-group": f"{dev_id}-tg", "file": fmt}
+    qmp.execute("blockdev-add", **{"node-name": node, **fmt})
+    driver, bus = HOTPLUG_DRIVERS[kind]
+    args: dict[str, Any] = {"driver": driver, "id": dev_id, "drive": node, "serial": serial}
+    if bus is not None:
+        args["bus"] = bus
+    try:
+        qmp.execute("device_add", **args)
+    except QmpError:
+        qmp.execute("blockdev-del", **{"node-name": node})
+        raise
+
+
+def remove_disk(qmp: Qmp, dev_id: str, timeout_s: float = 120.0) -> None:
+    """device_del, wait until QEMU says the device is gone (USB at once; PCI after the
+    guest's ACPI eject), then drop its block node."""
+    qmp.execute("device_del", id=dev_id)
+    qmp.wait_event("DEVICE_DELETED", timeout_s=timeout_s, device=dev_id)
+    qmp.execute("blockdev-del", **{"node-name": f"{dev_id}-node"})
