@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--record-udev", type=Path,
                    help="copy the raw udev event stream to this file (replayable)")
     p.add_argument("--replay-udev", type=Path,
-                   help="read events from a recorded stream instead of udev, then stop")
+                   help="replay a recorded stream: show the decisions, wipe nothing, stop")
     p.add_argument("--exit-after", type=int, default=None, metavar="N",
                    help="stop once N disks are finished (tests, scripted benches)")
     p.add_argument("--no-upload", action="store_true", help="keep reports on the stick")
@@ -104,6 +104,8 @@ def run_station(host: Host, config: Config, *, label_size: str | None = None,
             tracker = Tracker.starting_with(present, rewipe=rewipe)
             events = iter(source)
         station = Station(host, options, screen, tracker)
+        if replay is not None:
+            station.work = station.dry_work  # a capture's devices are never touched
         screen.message(
             f"{READY} poste prêt : branchez les disques ({len(tracker.present_at_start)} "
             "présents au démarrage, jamais effacés)",

@@ -172,6 +172,18 @@ class Station:
 
     # ---- one disk --------------------------------------------------------------------
 
+    def dry_work(self, job: _Job) -> DiskOutcome:
+        """A replayed session (`--replay-udev`): the decisions only. The devices a capture
+        names belong to another machine (or are another disk now): nothing is opened,
+        probed or written here."""
+        fr = "relecture : serait effacé (rien n'est touché)"
+        en = "replay: would be wiped (nothing is touched)"
+        out = DiskOutcome(job.start.slot, job.start.devname, refused=(fr, en))
+        with self._lock:
+            self.tracker.finished(job.start.slot, "SKIPPED")
+        self._show(job, phase="done", status="SKIPPED", note=pick_text(self.lang, fr, en))
+        return out
+
     def _journal_dir(self) -> Any:
         from deuxvie.wipe.journal import Journal
 
