@@ -34,15 +34,16 @@ DONOR = b"donor data on a loose disk\n"
 
 
 @pytest.fixture
-def loops(tmp_path: Path) -> Iterator[Callable[[str, int], tuple[str, Path]]]:
+def loops(tmp_path: Path) -> Iterator[Callable[..., tuple[str, Path]]]:
     if os.geteuid() != 0:
         pytest.skip("needs root for loop devices")
     made: list[str] = []
 
-    def make(name: str, size: int = 16 * MIB) -> tuple[str, Path]:
+    def make(name: str, size: int = 16 * MIB, read_only: bool = False) -> tuple[str, Path]:
         backing = tmp_path / f"{name}.img"
         backing.write_bytes((DONOR * (size // len(DONOR) + 1))[:size])
-        dev = subprocess.run(["losetup", "--find", "--show", str(backing)], check=True,
+        ro = ["--read-only"] if read_only else []
+        dev = subprocess.run(["losetup", "--find", "--show", *ro, str(backing)], check=True,
                              capture_output=True, text=True).stdout.strip()
         made.append(dev)
         return dev, backing
@@ -85,7 +86,7 @@ def _zero(path: Path) -> bool:
 
 
 def test_loose_disk_wiped_certified_labelled_and_stored(
-    tmp_path: Path, loops: Callable[[str, int], tuple[str, Path]]
+    tmp_path: Path, loops: Callable[..., tuple[str, Path]]
 ) -> None:
     from PIL import Image
     from pyzbar.pyzbar import decode
@@ -132,7 +133,7 @@ def test_loose_disk_wiped_certified_labelled_and_stored(
 
 
 def test_disk_pulled_mid_wipe_is_interrupted_then_wiped_again_when_back(
-    tmp_path: Path, loops: Callable[[str, int], tuple[str, Path]]
+    tmp_path: Path, loops: Callable[..., tuple[str, Path]]
 ) -> None:
     dev, backing = loops("pulled", 32 * MIB)
     with running_service(tmp_path) as service:
@@ -163,3 +164,19 @@ def test_disk_pulled_mid_wipe_is_interrupted_then_wiped_again_when_back(
     assert statuses == ["INTERRUPTED"]  # the service never got ERASED for the pulled run
     assert _zero(backing)
     assert "INTERROMPU" in log.getvalue()
+
+
+def test_refused_disk_is_not_wiped_and_not_reported(
+    tmp_path: Path, loops: Callable[..., tuple[str, Path]]
+) -> None:
+    dev, backing = loops("readonly", 8 * MIB, read_only=True)
+    before = backing.read_bytes()
+    with running_service(tmp_path) as service:
+        station, log = _station(tmp_path, service)
+        station.handle(_loop_event("add", dev, 1))
+        station.wait(60)
+        assert service.report_uuids() == []
+    (out,) = station.outcomes
+    assert out.record is None and out.report is None and out.refused is not None
+    assert backing.read_bytes() == before
+    assert "REFUSÉ" in log.getvalue() and "status=SKIPPED" in log.getvalue()

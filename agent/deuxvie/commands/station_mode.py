@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -44,8 +43,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="copy the raw udev event stream to this file (replayable)")
     p.add_argument("--replay-udev", type=Path,
                    help="replay a recorded stream: show the decisions, wipe nothing, stop")
-    p.add_argument("--exit-after", type=int, default=None, metavar="N",
-                   help="stop once N disks are finished (tests, scripted benches)")
     p.add_argument("--no-upload", action="store_true", help="keep reports on the stick")
     p.set_defaults(func=main)
 
@@ -67,12 +64,12 @@ def main(args: argparse.Namespace) -> int:
 
     return run_station(host, resolve_server(config), label_size=args.label_size,
                        rewipe=args.rewipe, record=args.record_udev, replay=args.replay_udev,
-                       exit_after=args.exit_after, upload=not args.no_upload)
+                       upload=not args.no_upload)
 
 
 def run_station(host: Host, config: Config, *, label_size: str | None = None,
                 rewipe: bool = False, record: Path | None = None, replay: Path | None = None,
-                exit_after: int | None = None, upload: bool = True,
+                upload: bool = True,
                 stream: TextIO | None = None) -> int:
     from deuxvie.label.config import SIZES
 
@@ -112,22 +109,8 @@ def run_station(host: Host, config: Config, *, label_size: str | None = None,
             f"{READY} station ready: plug disks in ({len(tracker.present_at_start)} present at "
             "start, never wiped)")
 
-        def enough() -> bool:
-            done = [o for o in station.outcomes]
-            return exit_after is not None and len(done) >= exit_after
-
-        if exit_after is not None and source is not None:
-            # the event loop blocks on udev: a watcher closes the stream once enough disks
-            # are finished, which ends the loop
-            def watch() -> None:
-                while not enough():
-                    threading.Event().wait(0.5)
-                assert source is not None
-                source.close()
-
-            threading.Thread(target=watch, daemon=True, name="station exit-after").start()
         try:
-            station.run(events, until=enough)
+            station.run(events)
         except KeyboardInterrupt:
             station.stop_all()
             station.wait(60)

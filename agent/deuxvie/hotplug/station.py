@@ -142,7 +142,8 @@ class Station:
             # a pulled disk's line stays INTERRUPTED whatever its worker reports later
             if self.tracker.removed(job.start.slot) and job.view.status == "INTERRUPTED":
                 changes.pop("status", None)
-                changes.pop("phase", None) if changes.get("phase") != "removed" else None
+                if changes.get("phase") != "removed":
+                    changes.pop("phase", None)
             job.view = dataclasses.replace(job.view, **changes)
             view = job.view
         self.screen.update(view)
