@@ -311,16 +311,16 @@ class Station:
         from deuxvie.report.upload import sync_spool
 
         with self._upload_lock:
-            summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server)
-        if f"{uuid}.json" in summary.delivered or any(uuid in d for d in summary.delivered):
+            # the spool is shared: another disk's sync may have delivered this report already
+            summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server,
+                                 service_key=store.service_key())
+        if summary.is_delivered(uuid) or any(p.name.startswith(uuid)
+                                             for p in store.sent_dir.glob("*.json")):
             return pick_text(self.lang, "envoyé", "sent")
-        if any(uuid in name for name, _s, _m in summary.rejected):
+        if any(name.startswith(uuid) for name, _s, _m in summary.rejected):
             return pick_text(self.lang, "refusé par le service", "refused by the service")
-        if summary.error is None:
-            return pick_text(self.lang, "envoyé", "sent")  # delivered by another worker's sync
         return pick_text(self.lang, "gardé sur la clé (deuxvie sync)",
                          "kept on the stick (deuxvie sync)")
-
 
 def pick_text(lang: str, fr: str, en: str) -> str:
     return fr if lang == "fr" else en
