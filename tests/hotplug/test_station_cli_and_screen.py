@@ -105,3 +105,15 @@ def test_present_devpaths_are_udev_devpaths() -> None:
         "/devices/pci0000:00/0000:00:02.0/ata1/host0/target0:0:0/0:0:0:0/block/sda",
         "/devices/virtual/block/loop0",
     }
+
+
+def test_kernel_cmdline_selects_station_mode() -> None:
+    import pytest
+    from deuxvie.config import Config, ConfigError, build_config
+
+    base = Path("/run/deuxvie/data")
+    assert build_config(None, base_dir=base).mode == Config().mode == "run"
+    cfg = build_config(None, base_dir=base, cmdline="quiet deuxvie.mode=station -- x=1")
+    assert cfg.mode == "station"
+    with pytest.raises(ConfigError, match="mode"):
+        build_config(None, base_dir=base, cmdline="deuxvie.mode=hotplug")
