@@ -124,6 +124,7 @@ def test_loose_disk_wiped_certified_labelled_and_stored(
     text = subprocess.run(["pdftotext", str(out.certificate), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Disque seul" in text and "EFFACÉ" in text
+    assert "Verdict du diagnostic" not in text  # no grade for a loose disk
     assert out.label is not None
     qr = {d.data.decode() for d in decode(Image.open(out.label))}
     assert f"{service.url}/c/{uuid}" in qr

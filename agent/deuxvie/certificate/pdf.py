@@ -380,23 +380,25 @@ def _summary_page(
             color = _GREEN if disk.certified else _RED
             row.cell(disk.text(lang), style=FontFace(emphasis="BOLD", color=color))
 
-    _heading(pdf, _t(lang, "Verdict du diagnostic", "Diagnostic verdict"))
-    verdict_ok = get(report, "grade", "verdict") != "FAIL"
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.set_text_color(*(_GREEN if verdict_ok else _RED))
-    pdf.cell(
-        0,
-        8,
-        f"{facts.verdict_text(report, lang)} — {facts.main_reason(report, lang)}",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("DejaVu", "", 9)
-    for reason in get(report, "grade", "reasons", default=[]):
-        pdf.multi_cell(
-            0, 4.5, f"• {facts.reason_text(reason, lang)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    # a loose disk has no grade (grading judges a whole PC): no verdict section
+    if get(report, "kind") != "loose_disk":
+        _heading(pdf, _t(lang, "Verdict du diagnostic", "Diagnostic verdict"))
+        verdict_ok = get(report, "grade", "verdict") != "FAIL"
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.set_text_color(*(_GREEN if verdict_ok else _RED))
+        pdf.cell(
+            0,
+            8,
+            f"{facts.verdict_text(report, lang)} — {facts.main_reason(report, lang)}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("DejaVu", "", 9)
+        for reason in get(report, "grade", "reasons", default=[]):
+            pdf.multi_cell(
+                0, 4.5, f"• {facts.reason_text(reason, lang)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
 
     if get(report, "kind") == "loose_disk":
         _heading(pdf, _t(lang, "Disque seul (sans machine hôte)", "Loose disk (no host machine)"))
