@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-guest pxe clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe clean
 
 setup: apt venv
 
@@ -60,6 +60,11 @@ bench-server: setup
 
 bench-label: setup
 	$(BIN)/python -m bench.label
+
+# N disks wiped in parallel by the station vs N-parallel dd (root, loop devices on tmpfs;
+# BENCH_STATION_DISKS, BENCH_STATION_SIZE_MIB, BENCH_ROUNDS)
+bench-station: setup
+	$(BIN)/python -m bench.station
 
 # The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min
 # idle); rebuilt when the package list, the image scripts or the agent change.

@@ -62,6 +62,9 @@ class Config:
     cpu_stress_s: int = 60
     ram_test_pct: int = 85
     data_dir: Path = Path("/run/deuxvie/data")
+    # "station": the live image starts `deuxvie station-mode` (loose disks hot-plugged into
+    # a dock) instead of `deuxvie run` (kernel command line deuxvie.mode=station)
+    mode: str = "run"
     source: tuple[str, ...] = field(default=(), compare=False)  # where values came from
 
     @property
@@ -187,6 +190,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),
     "data.dir": ("data_dir", _PATH),
+    "mode": ("mode", _choice("run", "station")),
 }
 # Every schema key maps to a real field (caught at import, not at a workshop).
 assert {f for f, _ in SCHEMA.values()} <= {f.name for f in fields(Config)}

@@ -71,6 +71,10 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     netboot_station(host, config)
     config = resolve_server(config)
+    if config.mode == "station":  # deuxvie.mode=station on the kernel command line
+        from deuxvie.commands.station_mode import run_station
+
+        return run_station(host, config)
     steps, missing = real_steps()
     code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
     return code

@@ -145,6 +145,11 @@ class Machine:
     pxe_dir: Path | None = None
     # a host HTTP server on 127.0.0.1:PORT, reached by the guest at HTTP_GUEST_URL
     http_port: int | None = None
+    # a QMP socket (deuxvie.devtools.qmp) to hot-plug and unplug disks while the guest runs
+    qmp: bool = False
+    # extra controllers present from boot, e.g. "virtio-scsi-pci,id=scsi0" for scsi-hd
+    # hot-plug ("ahci,id=ahci" is added by a SATA disk; QEMU cannot hot-plug onto AHCI)
+    controllers: tuple[str, ...] = ()
 
 
 def qemu_escape(value: str) -> str:
@@ -351,6 +356,10 @@ def qemu_argv(
         argv += ["-device", "ahci,id=ahci"]
     if "usb" in kinds:
         argv += ["-device", "qemu-xhci,id=xhci"]
+    for controller in machine.controllers:
+        argv += ["-device", controller]
+    if machine.qmp:
+        argv += ["-qmp", f"unix:{qemu_escape(str(results.with_suffix('.qmp')))},server=on,wait=off"]
     sata_port = 0
     for i, disk in enumerate(machine.disks):
         drive_id = f"d{i}"
@@ -451,6 +460,9 @@ class VirtualPc:
             extra.append("deuxvie.net=static")
         if machine.boot_stick_serial is not None:
             extra.append(f"deuxvie.bootstick={machine.boot_stick_serial}")
+        self.qmp_path = self.results_path.with_suffix(".qmp") if machine.qmp else None
+        if self.qmp_path is not None:
+            self.qmp_path.unlink(missing_ok=True)
         self.argv = qemu_argv(machine, boot, workdir, extra, self.results_path, self.console_path)
         self._proc: subprocess.Popen[bytes] | None = None
         self._started = 0.0
