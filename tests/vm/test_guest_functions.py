@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from deuxvie.devtools.vm import E1000_ID, GuestBoot, Machine, Qmp, VirtualPc, mode_args
+from deuxvie.devtools.qmp import Qmp
+from deuxvie.devtools.vm import E1000_ID, GuestBoot, Machine, VirtualPc, mode_args, send_key
 from deuxvie.functions.checks import run_unattended
 from deuxvie.functions.layouts import AZERTY, KEY_D, KEY_ENTER, KEY_ESC
 from deuxvie.grading.policy import default_policy
@@ -78,15 +79,15 @@ def _wait_console(pc: VirtualPc, needle: str, count: int, timeout_s: float) -> N
 
 def _press(qmp: Qmp, codes: list[int]) -> None:
     for code in codes:
-        qmp.send_key(code)
+        send_key(qmp, code)
         time.sleep(0.25)  # the guest redraws the layout per key: do not overrun evdev's buffer
 
 
 def test_functions_of_the_virtual_pc(guest_boot: GuestBoot, vm_dir: Path) -> None:
-    sock = vm_dir / "qmp.sock"
-    machine = Machine(smbios=SMBIOS, functions_rig=True, qmp_socket=sock)
+    machine = Machine(smbios=SMBIOS, functions_rig=True, qmp=True)
     with VirtualPc(machine, guest_boot, vm_dir, mode_args("shell-cmd", SCRIPT), name="fn") as pc:
-        qmp = Qmp(sock)
+        assert pc.qmp_path is not None
+        qmp = Qmp(pc.qmp_path)
         try:
             pc.wait_for_result("=== END F1", timeout_s=900)
             qmp.execute("set_link", name=E1000_ID, up=False)
