@@ -1,18 +1,16 @@
 """`make demo` (python -m deuxvie.demo): the whole run on a virtual donated PC, on a dev
 machine with no donated PC at hand.
 
-1. start the coordination service on 127.0.0.1 (SQLite in demo-out/), create an enrolment
-   token, make a station key and enrol it;
-2. make the virtual PC's disks: two loop devices over sparse files (256 MiB "internal",
-   128 MiB "second"), filled first with recognisable "donor data";
-3. run the pipeline unattended on this machine with ONLY those loop devices as wipe targets
-   (the dev machine's own disk is never part of the virtual PC, and the selection refuses
-   anything not listed);
-4. check the loop devices afterwards: how much donor data is left;
-5. leave the signed report in the service (URL printed), the certificate PDF and the label
-   PNG in ./demo-out/; detach the loop devices and stop the service, also on Ctrl-C.
-
-Steps whose module is not in this build say so on screen; nothing is faked.
+1. start the coordination service on 127.0.0.1 (SQLite in demo-out/);
+2. boot the virtual donated PC under QEMU (devtools/vmdemo.py): the station on its boot
+   stick enrolled or reused, `deuxvie run` unattended inside, everything read back after;
+3. where QEMU cannot run here (or with --loop): say so, name what the fallback cannot show,
+   and run the pipeline on this machine with ONLY two loop devices as wipe targets (the dev
+   machine's own disk is never part of the virtual PC: the selection refuses anything not
+   listed), then read the loop devices back for donor data left;
+4. print the certificate URL only when the service answers with the report, verified;
+   else say the report is only in the spool and how to send it (issue 17);
+5. stop QEMU / detach the loop devices and stop the service, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ from deuxvie.devtools.service import (
     server_cli,
     spool_words,
 )
+from deuxvie.devtools.vm import GuestError
 from deuxvie.host.base import Host
 from deuxvie.host.local import LocalHost
 from deuxvie.model.common import Outcome
@@ -239,63 +238,54 @@ def tell_delivery(
     return False
 
 
-def main(argv: list[str]) -> int:
+# What the loop-device run cannot show, said whenever the demo falls back to it.
+FALLBACK_LIMITS = (
+    "the loop-device run cannot show: the machine's maker, model and serial (no SMBIOS), "
+    "the screen (no EDID), SMART and self-tests (loop devices have none), NVMe and SATA "
+    "transports and their firmware erase, a failing disk, the donor's USB key left alone, "
+    "the boot stick kept intact, the data partition of the stick"
+)
+
+
+def qemu_missing() -> str | None:
+    """Why the virtual donated PC cannot boot here, or None."""
+    if shutil.which("qemu-system-x86_64") is None:
+        return "qemu-system-x86_64 is not installed (apt: qemu-system-x86; make setup)"
+    for tool in ("mkfs.ext4", "mkfs.fat", "mcopy", "debugfs", "xorriso", "cpio"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (make setup)"
     if os.geteuid() != 0:
-        print("make demo needs root (loop devices): sudo make demo", file=sys.stderr)
+        return "not root: the test guest is built with debootstrap and chroot"
+    return None
+
+
+def main(argv: list[str]) -> int:
+    missing_qemu = "forced by --loop" if "--loop" in argv else qemu_missing()
+    if missing_qemu is not None and os.geteuid() != 0:
+        print(
+            f"make demo needs root: the virtual PC ({missing_qemu}) and the loop-device "
+            "run (losetup) both do: sudo make demo",
+            file=sys.stderr,
+        )
         return 2
-    if shutil.which("losetup") is None:
+    if missing_qemu is not None and shutil.which("losetup") is None:
         print("losetup not found (util-linux): make setup", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _sigterm)
     out = Path("demo-out").resolve()
     out.mkdir(exist_ok=True)
     t0 = time.monotonic()
-    host = LocalHost()
-    # Fixed image paths: a loop device's identity is its backing file, so each demo run
-    # is the same virtual PC in the service's registry (its history grows).
-    disks_dir = out / "disks"
-    disks_dir.mkdir(exist_ok=True)
-    detach_stale(disks_dir)
     serve_after = "--serve" in argv
-    station_dir = out / "station"
     code = 1
     with coordination_service(out, say) as service:
-        enrolled = service
-        if service is not None:
-            try:
-                ensure_station(service, station_dir, say)
-            except (ServiceError, OSError, ValueError) as exc:
-                say(f"station not enrolled: {exc}")
-                enrolled = None
-        with loop_devices(disks_dir) as loops:
-            config = demo_config(out, enrolled, station_dir)
-            disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
-            steps, missing = real_steps()
-            code, outcome = run_machine(
-                host,
-                config,
-                steps,
-                unavailable=missing,
-                selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
-                extra_disks=disks,
-                only_extra_disks=True,
-                stream=sys.stdout,
-            )
-            say("donor data left on the virtual PC's disks (read back through the devices):")
-            for dev, demo, written in loops:
-                left = count_marker(dev)
-                verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
-                say(f"  {demo.label} ({dev}): {verdict}")
-            if outcome is not None:
-                data = outcome.data
-                if data.certificate_path is not None and data.certificate_path.exists():
-                    shutil.copy(data.certificate_path, out / "certificate.pdf")
-                    say(f"certificate: {out / 'certificate.pdf'}")
-                if (out / "label.png").exists() and data.label_path is not None:
-                    say(f"label: {out / 'label.png'}")
-                tell_delivery(service, data.report_id, data.spool_path, station_dir)
-            if missing:
-                say("not available in this build yet: " + ", ".join(sorted(missing)))
+        if missing_qemu is None and service is not None:
+            code = vm_run(out, service)
+        else:
+            if missing_qemu is None:
+                missing_qemu = "the service did not start"
+            say(f"no virtual donated PC: {missing_qemu}; falling back to two loop devices")
+            say(FALLBACK_LIMITS)
+            code = loop_run(out, service)
         if service is not None and serve_after:
             say(f"service still running on {service.url} (--serve); Ctrl-C stops it")
             with contextlib.suppress(KeyboardInterrupt):
@@ -307,6 +297,84 @@ def main(argv: list[str]) -> int:
                 " (or run the demo with: .venv/bin/python -m deuxvie.demo --serve)"
             )
     say(f"done in {time.monotonic() - t0:.0f} s; outputs in {out}")
+    return code
+
+
+def vm_run(out: Path, service: DemoService) -> int:
+    from deuxvie.devtools.vmdemo import run_vm_demo
+
+    for stale in ("certificate.pdf", "label.png"):
+        (out / stale).unlink(missing_ok=True)
+    try:
+        res = run_vm_demo(out, service, say)
+    except (ServiceError, GuestError, OSError, subprocess.SubprocessError) as exc:
+        say(f"the virtual donated PC could not run: {exc}")
+        return 1
+    station_dir = out / "stick" / "station"
+    if (out / "certificate.pdf").exists():
+        say(f"certificate PDF (from the stick's data partition): {out / 'certificate.pdf'}")
+    if (out / "label.png").exists():
+        say(f"label PNG (from the stick's data partition): {out / 'label.png'}")
+    if res.report_uuid is not None and res.delivered:
+        say(f"signed report: {service.url}/c/{res.report_uuid}")
+        say(f"  (stored in the service and verified there: GET /api/v1/reports/{res.report_uuid})")
+        say(
+            f"donor's ledger: {service.url}/donors/D-DEMO-001 (admin page: log in at "
+            f"{service.url}/login with the token {service.admin_token})"
+        )
+    elif res.report_uuid is not None:
+        for line in spool_words(station_dir / "spool", station_dir, service):
+            say(line)
+    else:
+        say("aucun rapport signé sur la clé / no signed report on the stick")
+    say(f"virtual PC run: {res.duration_s:.0f} s (guest exit code {res.exit_code})")
+    return 0 if res.exit_code == 0 and res.delivered else 1
+
+
+def loop_run(out: Path, service: DemoService | None) -> int:
+    host = LocalHost()
+    # Fixed image paths: a loop device's identity is its backing file, so each demo run
+    # is the same virtual PC in the service's registry (its history grows).
+    disks_dir = out / "disks"
+    disks_dir.mkdir(exist_ok=True)
+    detach_stale(disks_dir)
+    station_dir = out / "station"
+    enrolled = service
+    if service is not None:
+        try:
+            ensure_station(service, station_dir, say)
+        except (ServiceError, OSError, ValueError) as exc:
+            say(f"station not enrolled: {exc}")
+            enrolled = None
+    with loop_devices(disks_dir) as loops:
+        config = demo_config(out, enrolled, station_dir)
+        disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
+        steps, missing = real_steps()
+        code, outcome = run_machine(
+            host,
+            config,
+            steps,
+            unavailable=missing,
+            selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
+            extra_disks=disks,
+            only_extra_disks=True,
+            stream=sys.stdout,
+        )
+        say("donor data left on the virtual PC's disks (read back through the devices):")
+        for dev, demo, written in loops:
+            left = count_marker(dev)
+            verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
+            say(f"  {demo.label} ({dev}): {verdict}")
+        if outcome is not None:
+            data = outcome.data
+            if data.certificate_path is not None and data.certificate_path.exists():
+                shutil.copy(data.certificate_path, out / "certificate.pdf")
+                say(f"certificate: {out / 'certificate.pdf'}")
+            if (out / "label.png").exists() and data.label_path is not None:
+                say(f"label: {out / 'label.png'}")
+            tell_delivery(service, data.report_id, data.spool_path, station_dir)
+        if missing:
+            say("not available in this build yet: " + ", ".join(sorted(missing)))
     return code
 
 
