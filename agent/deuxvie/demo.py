@@ -349,12 +349,10 @@ def loop_run(out: Path, service: DemoService | None) -> int:
     with loop_devices(disks_dir) as loops:
         config = demo_config(out, enrolled, station_dir)
         disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
-        steps, missing = real_steps()
         code, outcome = run_machine(
             host,
             config,
-            steps,
-            unavailable=missing,
+            real_steps(),
             selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
             extra_disks=disks,
             only_extra_disks=True,
@@ -373,8 +371,6 @@ def loop_run(out: Path, service: DemoService | None) -> int:
             if (out / "label.png").exists() and data.label_path is not None:
                 say(f"label: {out / 'label.png'}")
             tell_delivery(service, data.report_id, data.spool_path, station_dir)
-        if missing:
-            say("not available in this build yet: " + ", ".join(sorted(missing)))
     return code
 
 

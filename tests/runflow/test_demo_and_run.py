@@ -21,7 +21,6 @@ from deuxvie.host.base import CommandNotFound, CommandResult
 from deuxvie.host.local import LocalHost
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import SelectionPolicy, StepContext, StepName, StepOutput, Steps, StepState
-from deuxvie.pipeline.wiring import real_steps
 from runflow_fakes import Calls, disk, fake_steps
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root")
@@ -91,15 +90,6 @@ def test_ui_crash_is_exit_1_not_a_silent_success(tmp_path: Path) -> None:
         LocalHost(), Config(unattended=True, data_dir=tmp_path), Steps(), stream=Broken()
     )
     assert code == EXIT_CRASH
-
-
-def test_real_steps_names_what_is_missing() -> None:
-    steps, missing = real_steps()
-    for name in StepName:
-        # every step is either wired or named as missing, never both, never neither
-        assert (steps.get(name) is None) == (name in missing)
-    # grading is on main: the grade step is wired for real
-    assert steps.grade is not None
 
 
 def test_demo_policy_lowers_only_the_storage_minimum(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from deuxvie.model.inventory import DiskInfo
 from deuxvie.pipeline.orchestrator import Pipeline, RunOutcome
 from deuxvie.pipeline.runlog import Fanout, RunLog
 from deuxvie.pipeline.selection import SelectionPolicy
-from deuxvie.pipeline.steps import StepName, Steps
+from deuxvie.pipeline.steps import Steps
 from deuxvie.pipeline.wiring import real_steps, resolve_server
 from deuxvie.ui import make_ui
 
@@ -68,8 +68,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     config = resolve_server(config)
-    steps, missing = real_steps()
-    code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
+    code, _ = run_machine(host, config, real_steps(), preconfirmed=args.yes)
     return code
 
 
@@ -90,7 +89,6 @@ def run_machine(
     config: Config,
     steps: Steps,
     *,
-    unavailable: dict[StepName, str] | None = None,
     preconfirmed: bool = False,
     selection: SelectionPolicy | None = None,
     extra_disks: Sequence[DiskInfo] = (),
@@ -123,7 +121,6 @@ def run_machine(
                 selection=selection,
                 extra_disks=extra_disks,
                 only_extra_disks=only_extra_disks,
-                unavailable=unavailable,
             ).run()
             ui.final(outcome)
         if runlog is not None:
