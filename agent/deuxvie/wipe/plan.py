@@ -57,6 +57,9 @@ class WipeOptions:
 
 
 def parse_verify(text: str) -> str:
+    """The one validator of a verification option (`deuxvie wipe --verify`, the stick's
+    wipe.verify): full, none or sample:PCT with 0 < PCT <= 100, normalised."""
+    text = text.strip().lower()
     if text in ("full", "none"):
         return text
     if text.startswith("sample:"):
@@ -66,7 +69,7 @@ def parse_verify(text: str) -> str:
             pct = -1.0
         if 0 < pct <= 100:
             return f"sample:{pct:g}"
-    raise ValueError(f"--verify must be full, none or sample:PCT (0 < PCT <= 100), not {text!r}")
+    raise ValueError(f"expected full, none or sample:PCT (0 < PCT <= 100), got {text!r}")
 
 
 @dataclass(frozen=True)
