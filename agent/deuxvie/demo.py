@@ -35,6 +35,7 @@ from deuxvie.devtools.service import (
     coordination_service,
     ensure_station,
     free_port,
+    receipt_for,
     server_cli,
     spool_words,
 )
@@ -228,9 +229,14 @@ def tell_delivery(
     if report_id is None:
         say("aucun rapport signé / no signed report was made")
         return False
-    if service is not None and service.report_verified(report_id):
+    if (
+        service is not None
+        and receipt_for(station_dir, report_id) is not None
+        and service.report_verified(report_id)
+    ):
         say(f"signed report: {service.url}/c/{report_id}")
-        say(f"  (stored in the service and verified there: GET /api/v1/reports/{report_id})")
+        say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
+            f"there: GET /api/v1/reports/{report_id})")
         return True
     where = spooled if spooled is not None else station_dir / "spool"
     for line in spool_words(where, station_dir, service):
@@ -317,7 +323,8 @@ def vm_run(out: Path, service: DemoService) -> int:
         say(f"label PNG (from the stick's data partition): {out / 'label.png'}")
     if res.report_uuid is not None and res.delivered:
         say(f"signed report: {service.url}/c/{res.report_uuid}")
-        say(f"  (stored in the service and verified there: GET /api/v1/reports/{res.report_uuid})")
+        say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
+            f"there: GET /api/v1/reports/{res.report_uuid})")
         say(
             f"donor's ledger: {service.url}/donors/D-DEMO-001 (admin page: log in at "
             f"{service.url}/login with the token {service.admin_token})"

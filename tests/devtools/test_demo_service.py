@@ -14,9 +14,11 @@ from deuxvie.devtools.service import (
     DemoService,
     coordination_service,
     ensure_station,
+    receipt_for,
     server_cli,
     spool_words,
 )
+from deuxvie.report.upload import sync_spool
 from deuxvie.station.store import StationStore
 from deuxvie.wire import sign_report
 
@@ -59,6 +61,21 @@ def test_station_reused_reenrolled_and_set_aside(tmp_path: Path, said: list[str]
 
         uuid = _post(service, station_dir)
         assert service.report_verified(uuid)
+        assert receipt_for(station_dir, uuid) is None  # posted by hand: no receipt kept
+
+        # through the upload: the receipt, signed by the key pinned at enrolment, is kept
+        store = StationStore(station_dir)
+        report = json.loads(REPORT.read_text())
+        report["uuid"] = "5d7e2a10-1111-4222-8333-444455556666"
+        report["station"].update(id=first["station_id"], key_id=first["key_id"])
+        store.sign_and_spool(report)
+        summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, service.url,
+                             service_key=store.service_key())  # fmt: skip
+        assert summary.is_delivered(report["uuid"]), summary
+        assert receipt_for(station_dir, report["uuid"]) is not None
+        kept = store.sent_dir / f"{report['uuid']}.receipt.json"
+        kept.write_text(kept.read_text().replace('"sig": "', '"sig": "A'))
+        assert receipt_for(station_dir, report["uuid"]) is None  # tampered: not proof
         assert not service.report_verified("00000000-0000-4000-8000-000000000000")
 
         # an interrupted `station init`: a key without station.json is set aside, kept

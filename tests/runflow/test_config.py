@@ -175,5 +175,5 @@ def test_verify_option_is_the_wipe_commands_rule(tmp_path: Path) -> None:
     conf.write_text('[wipe]\nverify = "Sample:2.50"\n')
     assert load_config(conf, CmdlineHost("")).verify == "sample:2.5" == parse_verify("sample:2.50")
     conf.write_text('[wipe]\nverify = "sample:0"\n')
-    with pytest.raises(ConfigError, match="wipe.verify"):
+    with pytest.raises(ConfigError, match=r"wipe\.verify"):
         load_config(conf, CmdlineHost(""))

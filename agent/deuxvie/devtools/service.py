@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import shutil
 import socket
 import subprocess
@@ -220,6 +221,26 @@ def ensure_station(
     info = store.info()
     say(f"station {info['station_id']} enrolled (keys in {station_dir})")
     return info
+
+
+def receipt_for(station_dir: Path, report_uuid: str) -> Any:
+    """The service's signed receipt for this report, kept in the station's sent/ beside
+    the envelope by the upload (report/upload.py), verified here again with the service key
+    pinned at enrolment; None when there is none or it does not prove this report."""
+    from deuxvie import wire
+    from deuxvie.report.spool import SUFFIX
+
+    store = StationStore(station_dir)
+    sent = store.sent_dir / f"{report_uuid}{SUFFIX}"
+    receipt = store.sent_dir / f"{report_uuid}.receipt.json"
+    try:
+        key = store.service_key()
+        if key is None or not sent.exists() or not receipt.exists():
+            return None
+        body = json.loads(receipt.read_text("utf-8"))
+        return wire.verify_receipt(body, key, report_uuid, wire.payload_sha256(sent.read_bytes()))
+    except (StationError, OSError, ValueError, wire.WireError):
+        return None
 
 
 def spool_words(spooled: Path, station_dir: Path, service: DemoService | None) -> list[str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deuxvie.devtools.service import DemoService, ensure_station
+from deuxvie.devtools.service import DemoService, ensure_station, receipt_for
 from deuxvie.devtools.vm import (
     MIB,
     SERVICE_GUEST_URL,
@@ -339,7 +339,13 @@ def run_vm_demo(out: Path, service: DemoService, say: Say, timeout_s: float = 15
         f"{usb_after}")  # fmt: skip
     intact = pc.stick.digest_outside_data() == stick_before
     say(f"  boot stick outside its data partition: {'unchanged' if intact else 'CHANGED'}")
-    delivered = bool(uuid) and service.report_verified(str(uuid))
+    # delivered: the service's signed receipt for this report (kept on the stick by the
+    # upload, checked against the pinned service key), and the service answers with it
+    delivered = (
+        uuid is not None
+        and receipt_for(tree / "station", str(uuid)) is not None
+        and service.report_verified(str(uuid))
+    )
     if report is not None:
         say("summary / résumé:")
         for line in summary_lines(report):
