@@ -21,6 +21,7 @@ from typing import Any
 
 from deuxvie import netboot
 from deuxvie.host.base import Host
+from deuxvie.wipe.plan import parse_verify
 
 # Where `deuxvie run` looks when --config is not given: the stick's writable data
 # partition (live-image/), then /etc on a dev machine.
@@ -154,13 +155,7 @@ def _to_url(value: Any) -> str | None:
 
 
 def _to_verify(value: Any) -> str:
-    text = _to_str(value).strip().lower()
-    if text in ("full", "none"):
-        return text
-    match = re.fullmatch(r"sample:(\d+(?:\.\d+)?)", text)
-    if match and 0 < float(match.group(1)) <= 100:
-        return text
-    raise ValueError(f"expected full, none or sample:PCT (0 < PCT <= 100), got {value!r}")
+    return parse_verify(_to_str(value))  # the wipe command's own rule
 
 
 _PATH = "path"  # marker: resolved against the config file's folder

@@ -1,18 +1,16 @@
 """`make demo` (python -m deuxvie.demo): the whole run on a virtual donated PC, on a dev
 machine with no donated PC at hand.
 
-1. start the coordination service on 127.0.0.1 (SQLite in demo-out/), create an enrolment
-   token, make a station key and enrol it;
-2. make the virtual PC's disks: two loop devices over sparse files (256 MiB "internal",
-   128 MiB "second"), filled first with recognisable "donor data";
-3. run the pipeline unattended on this machine with ONLY those loop devices as wipe targets
-   (the dev machine's own disk is never part of the virtual PC, and the selection refuses
-   anything not listed);
-4. check the loop devices afterwards: how much donor data is left;
-5. leave the signed report in the service (URL printed), the certificate PDF and the label
-   PNG in ./demo-out/; detach the loop devices and stop the service, also on Ctrl-C.
-
-Steps whose module is not in this build say so on screen; nothing is faked.
+1. start the coordination service on 127.0.0.1 (SQLite in demo-out/);
+2. boot the virtual donated PC under QEMU (devtools/vmdemo.py): the station on its boot
+   stick enrolled or reused, `deuxvie run` unattended inside, everything read back after;
+3. where QEMU cannot run here (or with --loop): say so, name what the fallback cannot show,
+   and run the pipeline on this machine with ONLY two loop devices as wipe targets (the dev
+   machine's own disk is never part of the virtual PC: the selection refuses anything not
+   listed), then read the loop devices back for donor data left;
+4. print the certificate URL only when the service answers with the report, verified;
+   else say the report is only in the spool and how to send it (issue 17);
+5. stop QEMU / detach the loop devices and stop the service, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,15 +30,27 @@ from types import FrameType
 
 from deuxvie.commands.run import run_machine
 from deuxvie.config import Config
+from deuxvie.devtools.service import (
+    DemoService,
+    ServiceError,
+    coordination_service,
+    ensure_station,
+    free_port,
+    receipt_for,
+    server_cli,
+    spool_words,
+)
+from deuxvie.devtools.vm import GuestError
 from deuxvie.host.base import Host
 from deuxvie.host.local import LocalHost
 from deuxvie.model.common import Outcome
 from deuxvie.model.inventory import DiskInfo, DiskKind
 from deuxvie.pipeline.selection import SelectionPolicy
-from deuxvie.pipeline.steps import StepName
 from deuxvie.pipeline.wiring import real_steps
 from deuxvie.probes.usage import device_usage
 from deuxvie.wipe.identity import probe_media
+
+__all__ = ["free_port", "server_cli"]  # re-exported: tests start services with them
 
 MIB = 1 << 20
 MARKER = b"DEUXVIE-DEMO donnees du donateur / donor data: facture 2026-0042, RIB FR76... "
@@ -151,96 +160,6 @@ def loop_devices(workdir: Path) -> Iterator[list[tuple[str, DemoDisk, int]]]:
             (workdir / f"{demo.label}.img").unlink(missing_ok=True)
 
 
-# ---- the coordination service ----------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def server_cli() -> list[str]:
-    """The service's console script from this venv (no `python -m` entry point)."""
-    beside = Path(sys.executable).with_name("deuxvie-server")
-    found = str(beside) if beside.exists() else shutil.which("deuxvie-server")
-    return [found or "deuxvie-server"]
-
-
-@contextlib.contextmanager
-def coordination_service(out: Path) -> Iterator[str | None]:
-    """`deuxvie-server serve` on 127.0.0.1 with SQLite; yields its URL, or None (and says
-    why) when this build has no service yet."""
-    port = free_port()
-    db = f"sqlite:///{(out / 'server.db').resolve()}"
-    log_path = out / "server.log"
-    argv = [*server_cli(), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
-                say(f"service not available in this build: {' '.join(tail)}")
-                yield None
-                return
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-                break
-            time.sleep(0.2)
-        else:
-            say("service did not answer within 30 s (see demo-out/server.log)")
-            yield None
-            return
-        say(f"service on {url} (database {db}, log {log_path})")
-        yield url
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            say("service stopped")
-
-
-def enrol_station(url: str, out: Path, station_dir: Path) -> bool:
-    """Token from the service's admin command, key pair on the 'stick', enrolment."""
-    db = f"sqlite:///{(out / 'server.db').resolve()}"
-    token = subprocess.run(
-        [*server_cli(), "token", "create", "--db", db],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if token.returncode != 0 or not token.stdout.strip():
-        say(f"enrolment token not available: {token.stderr.strip() or token.stdout.strip()}")
-        return False
-    agent = [sys.executable, "-m", "deuxvie"]
-    for argv in (
-        [*agent, "station", "init", "--dir", str(station_dir)],
-        [
-            *agent,
-            "station",
-            "enrol",
-            "--dir",
-            str(station_dir),
-            "--server",
-            url,
-            "--token",
-            token.stdout.strip().split()[-1],
-        ],
-    ):
-        res = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if res.returncode != 0:
-            say(f"{' '.join(argv[3:5])} failed: {(res.stderr or res.stdout).strip()}")
-            return False
-    say(f"station enrolled (keys in {station_dir})")
-    return True
-
-
 DEMO_POLICY = """\
 # The demo's grading policy: the shipped default with one change, stated here.
 [minimum]
@@ -263,104 +182,211 @@ def _sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # same clean-up as Ctrl-C: detach, stop the service
 
 
-def main() -> int:
+def detach_stale(images_dir: Path) -> None:
+    """Loop devices a killed demo left on its images (SIGKILL skips every clean-up): detach
+    them, or the next run would have two devices over the same file."""
+    for img in sorted(images_dir.glob("*.img")):
+        listed = subprocess.run(
+            ["losetup", "--associated", str(img), "--noheadings", "--output", "NAME"],
+            capture_output=True, text=True, check=False,
+        ).stdout.split()  # fmt: skip
+        for dev in listed:
+            subprocess.run(["losetup", "--detach", dev], check=False)
+            say(f"{dev} (left by an interrupted demo on {img.name}) detached")
+
+
+def demo_config(out: Path, service: DemoService | None, station_dir: Path) -> Config:
+    return Config(
+        server_url=service.url if service is not None else None,
+        station_dir=station_dir,
+        operator="Démo",
+        organisation="Atelier de démonstration deuxvie",
+        donor_id="D-DEMO-001",
+        donor_name="Donateur de démonstration",
+        lot_id="LOT-DEMO",
+        asset_prefix="DEMO",
+        printer=f"file:{out / 'label.png'}",
+        language="fr",
+        unattended=True,
+        power_off=False,
+        wipe_method="clear",
+        verify="full",
+        # Each demo run makes its disks anew: a wipe an earlier demo left INTERRUPTED in the
+        # journal (Ctrl-C, kill) is about the old image, not a reason to leave this one.
+        wipe_restart_interrupted=True,
+        selftest="short",
+        cpu_stress_s=10,  # a demo, not a burn-in: the policy default is 60 s
+        ram_test_pct=2,  # of the available memory; the default is 85 %
+        data_dir=out / "data",
+        policy_file=write_demo_policy(out),
+    )
+
+
+def tell_delivery(
+    service: DemoService | None, report_id: str | None, spooled: Path | None, station_dir: Path
+) -> bool:
+    """Print the certificate URL only when the service answers with this report, verified;
+    else say where the report is and how to send it. True when it is in the service."""
+    if report_id is None:
+        say("aucun rapport signé / no signed report was made")
+        return False
+    if (
+        service is not None
+        and receipt_for(station_dir, report_id) is not None
+        and service.report_verified(report_id)
+    ):
+        say(f"signed report: {service.url}/c/{report_id}")
+        say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
+            f"there: GET /api/v1/reports/{report_id})")
+        return True
+    where = spooled if spooled is not None else station_dir / "spool"
+    for line in spool_words(where, station_dir, service):
+        say(line)
+    return False
+
+
+# What the loop-device run cannot show, said whenever the demo falls back to it.
+FALLBACK_LIMITS = (
+    "the loop-device run cannot show: the machine's maker, model and serial (no SMBIOS), "
+    "the screen (no EDID), SMART and self-tests (loop devices have none), NVMe and SATA "
+    "transports and their firmware erase, a failing disk, the donor's USB key left alone, "
+    "the boot stick kept intact, the data partition of the stick"
+)
+
+
+def qemu_missing() -> str | None:
+    """Why the virtual donated PC cannot boot here, or None."""
+    if shutil.which("qemu-system-x86_64") is None:
+        return "qemu-system-x86_64 is not installed (apt: qemu-system-x86; make setup)"
+    for tool in ("mkfs.ext4", "mkfs.fat", "mcopy", "debugfs", "xorriso", "cpio"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (make setup)"
     if os.geteuid() != 0:
-        print("make demo needs root (loop devices): sudo make demo", file=sys.stderr)
+        return "not root: the test guest is built with debootstrap and chroot"
+    return None
+
+
+def main(argv: list[str]) -> int:
+    missing_qemu = "forced by --loop" if "--loop" in argv else qemu_missing()
+    if missing_qemu is not None and os.geteuid() != 0:
+        print(
+            f"make demo needs root: the virtual PC ({missing_qemu}) and the loop-device "
+            "run (losetup) both do: sudo make demo",
+            file=sys.stderr,
+        )
         return 2
-    if shutil.which("losetup") is None:
+    if missing_qemu is not None and shutil.which("losetup") is None:
         print("losetup not found (util-linux): make setup", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _sigterm)
     out = Path("demo-out").resolve()
     out.mkdir(exist_ok=True)
     t0 = time.monotonic()
-    host = LocalHost()
-    # Fixed image paths: a loop device's identity is its backing file, so each demo run
-    # is the same virtual PC in the service's registry (its history grows).
-    disks_dir = out / "disks"
-    disks_dir.mkdir(exist_ok=True)
-    serve_after = "--serve" in sys.argv[1:]
-    with coordination_service(out) as url:
-        with loop_devices(disks_dir) as loops:
-            station_dir = out / "station"
-            enrolled = url is not None and enrol_station(url, out, station_dir)
-            config = Config(
-                server_url=url if enrolled else None,
-                station_dir=station_dir,
-                operator="Démo",
-                organisation="Atelier de démonstration deuxvie",
-                donor_id="D-DEMO-001",
-                donor_name="Donateur de démonstration",
-                lot_id="LOT-DEMO",
-                asset_prefix="DEMO",
-                printer=f"file:{out / 'label.png'}",
-                language="fr",
-                unattended=True,
-                power_off=False,
-                wipe_method="clear",
-                verify="full",
-                selftest="short",
-                cpu_stress_s=10,  # a demo, not a burn-in: the policy default is 60 s
-                ram_test_pct=2,  # of the available memory; the default is 85 %
-                data_dir=out / "data",
-                policy_file=write_demo_policy(out),
-            )
-            disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
-            steps, missing = real_steps()
-            # The virtual PC's keyboard, sound, Wi-Fi and NICs would be this computer's own:
-            # the demo does not play tones, scan or bring interfaces up on the host.
-            steps = dataclasses.replace(steps, functions=None)
-            unavailable = {**missing, StepName.FUNCTIONS: "demo: the functions would be the "
-                           "host's own (deuxvie functions and the QEMU rig test them)"}
-            code, outcome = run_machine(
-                host,
-                config,
-                steps,
-                unavailable=unavailable,
-                selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
-                extra_disks=disks,
-                only_extra_disks=True,
-                stream=sys.stdout,
-            )
-            say("donor data left on the virtual PC's disks (read back through the devices):")
-            for dev, demo, written in loops:
-                left = count_marker(dev)
-                verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
-                say(f"  {demo.label} ({dev}): {verdict}")
-            if outcome is not None:
-                data = outcome.data
-                if data.certificate_path is not None and data.certificate_path.exists():
-                    shutil.copy(data.certificate_path, out / "certificate.pdf")
-                    say(f"certificate: {out / 'certificate.pdf'}")
-                if (out / "label.png").exists() and data.label_path is not None:
-                    say(f"label: {out / 'label.png'}")
-                if data.report_url:
-                    say(f"signed report: {data.report_url}")
-                if data.spool_path is not None and data.spool_path.exists():
-                    say(
-                        "report in the spool, not uploaded (deuxvie sync sends it): "
-                        f"{data.spool_path}"
-                    )
-                if missing:
-                    say("not available in this build yet: " + ", ".join(sorted(missing)))
-        if url is not None and serve_after:
-            say(f"service still running on {url} (--serve); Ctrl-C stops it")
+    serve_after = "--serve" in argv
+    code = 1
+    with coordination_service(out, say) as service:
+        if missing_qemu is None and service is not None:
+            code = vm_run(out, service)
+        else:
+            if missing_qemu is None:
+                missing_qemu = "the service did not start"
+            say(f"no virtual donated PC: {missing_qemu}; falling back to two loop devices")
+            say(FALLBACK_LIMITS)
+            code = loop_run(out, service)
+        if service is not None and serve_after:
+            say(f"service still running on {service.url} (--serve); Ctrl-C stops it")
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(1)
-        elif url is not None:
+        elif service is not None:
             say(
-                "to see the report again: deuxvie-server serve "
-                f"--db sqlite:///{(out / 'server.db').resolve()} --port {url.rsplit(':', 1)[1]}"
+                f"to see the report again: {service.serve_command()}"
                 " (or run the demo with: .venv/bin/python -m deuxvie.demo --serve)"
             )
     say(f"done in {time.monotonic() - t0:.0f} s; outputs in {out}")
     return code
 
 
+def vm_run(out: Path, service: DemoService) -> int:
+    from deuxvie.devtools.vmdemo import run_vm_demo
+
+    for stale in ("certificate.pdf", "label.png"):
+        (out / stale).unlink(missing_ok=True)
+    try:
+        res = run_vm_demo(out, service, say)
+    except (ServiceError, GuestError, OSError, subprocess.SubprocessError) as exc:
+        say(f"the virtual donated PC could not run: {exc}")
+        return 1
+    station_dir = out / "stick" / "station"
+    if (out / "certificate.pdf").exists():
+        say(f"certificate PDF (from the stick's data partition): {out / 'certificate.pdf'}")
+    if (out / "label.png").exists():
+        say(f"label PNG (from the stick's data partition): {out / 'label.png'}")
+    if res.report_uuid is not None and res.delivered:
+        say(f"signed report: {service.url}/c/{res.report_uuid}")
+        say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
+            f"there: GET /api/v1/reports/{res.report_uuid})")
+        say(
+            f"donor's ledger: {service.url}/donors/D-DEMO-001 (admin page: log in at "
+            f"{service.url}/login with the token {service.admin_token})"
+        )
+    elif res.report_uuid is not None:
+        for line in spool_words(station_dir / "spool", station_dir, service):
+            say(line)
+    else:
+        say("aucun rapport signé sur la clé / no signed report on the stick")
+    say(f"virtual PC run: {res.duration_s:.0f} s (guest exit code {res.exit_code})")
+    return 0 if res.exit_code == 0 and res.delivered else 1
+
+
+def loop_run(out: Path, service: DemoService | None) -> int:
+    host = LocalHost()
+    # Fixed image paths: a loop device's identity is its backing file, so each demo run
+    # is the same virtual PC in the service's registry (its history grows).
+    disks_dir = out / "disks"
+    disks_dir.mkdir(exist_ok=True)
+    detach_stale(disks_dir)
+    station_dir = out / "station"
+    enrolled = service
+    if service is not None:
+        try:
+            ensure_station(service, station_dir, say)
+        except (ServiceError, OSError, ValueError) as exc:
+            say(f"station not enrolled: {exc}")
+            enrolled = None
+    with loop_devices(disks_dir) as loops:
+        config = demo_config(out, enrolled, station_dir)
+        disks = [loop_disk_info(host, dev, demo) for dev, demo, _ in loops]
+        code, outcome = run_machine(
+            host,
+            config,
+            # The loop run's keyboard, sound, Wi-Fi and NICs would be this computer's own:
+            # the demo does not play tones, scan or bring interfaces up on the host.
+            dataclasses.replace(real_steps(), functions=None),
+            selection=SelectionPolicy(explicit_targets=frozenset(d.path for d in disks)),
+            extra_disks=disks,
+            only_extra_disks=True,
+            stream=sys.stdout,
+        )
+        say("donor data left on the virtual PC's disks (read back through the devices):")
+        for dev, demo, written in loops:
+            left = count_marker(dev)
+            verdict = "none left" if left == 0 else f"{left} of {written} STILL THERE"
+            say(f"  {demo.label} ({dev}): {verdict}")
+        if outcome is not None:
+            data = outcome.data
+            if data.certificate_path is not None and data.certificate_path.exists():
+                shutil.copy(data.certificate_path, out / "certificate.pdf")
+                say(f"certificate: {out / 'certificate.pdf'}")
+            if (out / "label.png").exists() and data.label_path is not None:
+                say(f"label: {out / 'label.png'}")
+            tell_delivery(service, data.report_id, data.spool_path, station_dir)
+    return code
+
+
 def cli() -> int:
     try:
-        return main()
+        return main(sys.argv[1:])
     except KeyboardInterrupt:
         # the context managers above already detached the loop devices and stopped the
         # service; say so instead of a traceback

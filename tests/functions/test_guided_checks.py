@@ -116,7 +116,7 @@ def test_functions_step_asks_the_operator_only_in_attended_runs(tmp_path: Path) 
     from deuxvie.inventory import collect
     from deuxvie.pipeline import StepContext, StepName
     from deuxvie.pipeline.steps import RunData, StepState
-    from deuxvie.pipeline.wiring import functions_step
+    from deuxvie.pipeline.steps.functions import functions_step
 
     bundle = Path(__file__).resolve().parents[1] / "data" / "bundles" / "laptop-t440"
     asked: list[int] = []

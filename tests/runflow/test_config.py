@@ -164,3 +164,16 @@ def test_config_is_frozen() -> None:
     cfg = Config()
     with pytest.raises(AttributeError):
         cfg.unattended = True  # type: ignore[misc]
+
+
+def test_verify_option_is_the_wipe_commands_rule(tmp_path: Path) -> None:
+    """One validator for `wipe.verify` and `deuxvie wipe --verify` (wipe.plan.parse_verify):
+    the stick's value comes out as the engine reads it."""
+    from deuxvie.wipe.plan import parse_verify
+
+    conf = tmp_path / "deuxvie.toml"
+    conf.write_text('[wipe]\nverify = "Sample:2.50"\n')
+    assert load_config(conf, CmdlineHost("")).verify == "sample:2.5" == parse_verify("sample:2.50")
+    conf.write_text('[wipe]\nverify = "sample:0"\n')
+    with pytest.raises(ConfigError, match=r"wipe\.verify"):
+        load_config(conf, CmdlineHost(""))

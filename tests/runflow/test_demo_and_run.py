@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +21,6 @@ from deuxvie.host.base import CommandNotFound, CommandResult
 from deuxvie.host.local import LocalHost
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import SelectionPolicy, StepContext, StepName, StepOutput, Steps, StepState
-from deuxvie.pipeline.wiring import real_steps
 from runflow_fakes import Calls, disk, fake_steps
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root")
@@ -90,15 +92,6 @@ def test_ui_crash_is_exit_1_not_a_silent_success(tmp_path: Path) -> None:
     assert code == EXIT_CRASH
 
 
-def test_real_steps_names_what_is_missing() -> None:
-    steps, missing = real_steps()
-    for name in StepName:
-        # every step is either wired or named as missing, never both, never neither
-        assert (steps.get(name) is None) == (name in missing)
-    # grading is on main: the grade step is wired for real
-    assert steps.grade is not None
-
-
 def test_demo_policy_lowers_only_the_storage_minimum(tmp_path: Path) -> None:
     from deuxvie.grading.policy import default_policy, load_policy
 
@@ -145,38 +138,56 @@ def test_loop_devices_detached_on_interrupt(tmp_path: Path) -> None:
     assert devices
 
 
-@needs_root
-def test_demo_runs_to_the_end(tmp_path: Path) -> None:
-    """The whole demo as `make demo` runs it (pieces missing from this build are named)."""
-    env = dict(os.environ)
+def _demo(cwd: Path, *args: str) -> str:
     proc = subprocess.run(
-        [sys.executable, "-m", "deuxvie.demo"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "deuxvie.demo", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=600,
-        env=env,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = proc.stdout
-    assert "[demo] /dev/loop" in out and "detached" in out
-    assert "Classement" in out
+    return proc.stdout
+
+
+def _stored(db: Path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(db)) as con:
+        return dict(con.execute("SELECT uuid, station_id FROM reports"))
+
+
+@needs_root
+def test_demo_twice_in_one_directory_stores_both_reports(tmp_path: Path) -> None:
+    """`make demo` as it runs, twice in the same checkout (issue 17: the second run failed on
+    the existing station key, spooled its report and still printed a certificate URL)."""
+    first = _demo(tmp_path, "--loop")
+    out = tmp_path / "demo-out"
+    assert "[demo] /dev/loop" in first and "detached" in first
+    assert "Classement" in first
     # the wipe engine is on main: the donor data is gone, read back through the devices
-    assert out.count("): none left") == 2, out[-3000:]
-    # the report reached the service and is listed with its certificate URL
-    assert "rapport envoyé" in out
-    # every step of the pipeline is wired to its real module
-    assert "not available in this build yet" not in out
-    assert "Lecture de surface : fait" in out
-    assert "[demo] signed report: http://127.0.0.1:" in out
-    assert (tmp_path / "demo-out" / "certificate.pdf").stat().st_size > 10_000
-    assert (tmp_path / "demo-out" / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert not list((tmp_path / "demo-out" / "disks").glob("*.img"))
-    assert (
-        str(tmp_path)
-        not in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout
-    )
-    assert (tmp_path / "demo-out").is_dir()
+    assert first.count("): none left") == 2, first[-3000:]
+    assert "rapport envoyé" in first
+    assert "Lecture de surface : fait" in first
+    assert "enrolled (keys in" in first
+    assert (out / "certificate.pdf").stat().st_size > 10_000
+    assert (out / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((out / "disks").glob("*.img"))
+    assert str(tmp_path) not in subprocess.run(
+        ["losetup", "-a"], capture_output=True, text=True
+    ).stdout
+
+    second = _demo(tmp_path, "--loop")
+    assert "reused: already enrolled" in second, second[-3000:]
+    assert "station init failed" not in second and "sauté" not in second
+    assert "rapport envoyé" in second
+
+    stored = _stored(out / "server.db")
+    printed = r"\[demo\] signed report: (http://127\.0\.0\.1:\d+/c/([0-9a-f-]{36}))"
+    urls = re.findall(printed, first + second)
+    assert len(urls) == 2 and urls[0][1] != urls[1][1]
+    # every printed certificate URL is a report the service holds, from one station
+    assert {u for _, u in urls} <= set(stored), (urls, stored)
+    assert len(set(stored.values())) == 1
+    assert not list((out / "station" / "spool").glob("*.dsse.json"))
 
 
 def test_deuxvie_run_sigterm_ends_like_ctrl_c(tmp_path: Path) -> None:

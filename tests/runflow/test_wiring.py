@@ -19,8 +19,15 @@ from deuxvie.config import Config
 from deuxvie.host.local import LocalHost
 from deuxvie.model.erasure import ErasureStatus
 from deuxvie.model.inventory import DiskInfo
-from deuxvie.pipeline import Pipeline, SelectionPolicy, StepName, Steps, StepState, wiring
+from deuxvie.pipeline import Pipeline, SelectionPolicy, StepName, Steps, StepState
 from deuxvie.pipeline.asset import next_asset_id
+from deuxvie.pipeline.steps import cpu as cpu_mod
+from deuxvie.pipeline.steps import grade as grade_mod
+from deuxvie.pipeline.steps import ram as ram_mod
+from deuxvie.pipeline.steps import selftest as selftest_mod
+from deuxvie.pipeline.steps import surface as surface_mod
+from deuxvie.pipeline.steps import wipe as wipe_mod
+from deuxvie.pipeline.wiring import real_steps
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root")
 MIB = 1 << 20
@@ -67,7 +74,7 @@ def test_real_wipe_erases_and_verifies_every_byte(
     two_loops: list[DiskInfo], tmp_path: Path
 ) -> None:
     cfg = Config(unattended=True, data_dir=tmp_path / "stick", wipe_method="clear")
-    steps = Steps(wipe=wiring.wipe_step, grade=wiring.grade_step)
+    steps = Steps(wipe=wipe_mod.wipe_step, grade=grade_mod.grade_step)
     out = _pipeline(two_loops, cfg, steps).run()
     assert out.result(StepName.WIPE).state == StepState.DONE
     assert [r.status for r in out.data.erasure] == [ErasureStatus.ERASED] * 2
@@ -89,14 +96,14 @@ def test_real_wipe_erases_and_verifies_every_byte(
 def test_ctrl_c_during_real_wipe_is_interrupted_never_erased(
     two_loops: list[DiskInfo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = wiring.wipe_options
+    base = wipe_mod.wipe_options
     # slow the engine down (its test hook: 0.2 s per 4 MiB block, the two workers of a disk
     # wait for each other there) so the signal lands in the middle of the writes
     monkeypatch.setattr(
-        wiring, "wipe_options", lambda cfg: dataclasses.replace(base(cfg), throttle_s=0.2)
+        wipe_mod, "wipe_options", lambda cfg: dataclasses.replace(base(cfg), throttle_s=0.2)
     )
     cfg = Config(unattended=True, data_dir=tmp_path / "stick", wipe_method="clear")
-    steps = Steps(wipe=wiring.wipe_step, grade=wiring.grade_step)
+    steps = Steps(wipe=wipe_mod.wipe_step, grade=grade_mod.grade_step)
     timer = threading.Timer(0.6, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
@@ -134,7 +141,7 @@ def test_report_label_and_offline_upload(two_loops: list[DiskInfo], tmp_path: Pa
         cpu_stress_s=0,  # tested elsewhere; here the report path matters
         ram_test_pct=0,
     )
-    steps, _ = wiring.real_steps()
+    steps = real_steps()
     steps = dataclasses.replace(steps, inventory=None, smart=None)
     out = _pipeline(two_loops, cfg, steps).run()
     data = out.data
@@ -185,12 +192,12 @@ def test_after_an_interruption_the_next_run_says_so_until_restart_is_allowed(
             started_at="2026-11-22T03:00:00Z",
         )
     cfg = Config(unattended=True, data_dir=stick, wipe_method="clear")
-    out = _pipeline(two_loops, cfg, Steps(wipe=wiring.wipe_step)).run()
+    out = _pipeline(two_loops, cfg, Steps(wipe=wipe_mod.wipe_step)).run()
     assert {r.status for r in out.data.erasure} == {ErasureStatus.INTERRUPTED}
     assert all(demo.count_marker(d.path) > 0 for d in two_loops)  # untouched
 
     cfg = dataclasses.replace(cfg, wipe_restart_interrupted=True)
-    out = _pipeline(two_loops, cfg, Steps(wipe=wiring.wipe_step)).run()
+    out = _pipeline(two_loops, cfg, Steps(wipe=wipe_mod.wipe_step)).run()
     assert {r.status for r in out.data.erasure} == {ErasureStatus.ERASED}
     assert all(demo.count_marker(d.path) == 0 for d in two_loops)
 
@@ -207,7 +214,7 @@ def test_cpu_and_ram_steps_run_the_real_diagnostics(tmp_path: Path) -> None:
 
     cfg = Config(unattended=True, data_dir=tmp_path, cpu_stress_s=2, ram_test_pct=2)
     out = Pipeline(
-        LocalHost(), cfg, Steps(cpu=wiring.cpu_step, ram=wiring.ram_step), observer=Seen()
+        LocalHost(), cfg, Steps(cpu=cpu_mod.cpu_step, ram=ram_mod.ram_step), observer=Seen()
     ).run()
     by_name = {d.name: d for d in out.data.diagnostics}
     assert set(by_name) == {"cpu_stress", "ram"}
@@ -231,10 +238,10 @@ def test_surface_and_selftest_on_real_loop_devices(
 
     cfg = Config(unattended=True, data_dir=tmp_path / "stick", wipe_method="clear")
     steps = Steps(
-        selftest=wiring.selftest_step,
-        surface=wiring.surface_step,
-        wipe=wiring.wipe_step,
-        grade=wiring.grade_step,
+        selftest=selftest_mod.selftest_step,
+        surface=surface_mod.surface_step,
+        wipe=wipe_mod.wipe_step,
+        grade=grade_mod.grade_step,
     )
     out = _pipeline(two_loops, cfg, steps).run()
     keys = {disk_key(d) for d in two_loops}
@@ -274,7 +281,7 @@ def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
     from runflow_fakes import disk, inventory
 
     bundles = Path(__file__).resolve().parents[1] / "data" / "grading" / "selftest"
-    monkeypatch.setattr(wiring, "SELFTEST_POLL_INTERVAL_S", 0.0)
+    monkeypatch.setattr(selftest_mod, "SELFTEST_POLL_INTERVAL_S", 0.0)
     sda = disk("sda", path="/dev/sda", kind=DiskKind.HDD, transport="sata", serial="WD-FAIL1")
 
     def inv(ctx: StepContext) -> StepOutput:
@@ -282,7 +289,7 @@ def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
         return StepOutput(StepState.DONE)
 
     cfg = Config(unattended=True, data_dir=tmp_path, selftest="short")
-    steps = Steps(inventory=inv, selftest=wiring.selftest_step, grade=wiring.grade_step)
+    steps = Steps(inventory=inv, selftest=selftest_mod.selftest_step, grade=grade_mod.grade_step)
     out = Pipeline(ReplayHost(bundles / "ata_failed"), cfg, steps).run()
     (res,) = [r for r in out.data.diagnostics if r.name == "selftest"]
     assert res.target == "WD-FAIL1" and res.status == TestStatus.FAILED
@@ -296,5 +303,5 @@ def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
 
 
 def test_ram_size_text_never_says_zero_for_a_small_test() -> None:
-    assert wiring.tested_size_text(80_740_352) == ("77 Mio", "77 MiB")
-    assert wiring.tested_size_text(3 << 30) == ("3.0 Gio", "3.0 GiB")
+    assert ram_mod.tested_size_text(80_740_352) == ("77 Mio", "77 MiB")
+    assert ram_mod.tested_size_text(3 << 30) == ("3.0 Gio", "3.0 GiB")

@@ -75,6 +75,6 @@ def test_wipe_nvme_purge_sata_clear_and_blkdebug_failure(
     # the boot medium: refused, and untouched byte for byte; the virtio disk was not asked for
     stick = records["DVUSBSTICK"]
     assert stick["status"] == "SKIPPED"
-    assert "boot_medium" in {r["code"] for r in stick["reasons"]}
+    assert "wipe.boot_medium" in {r["code"] for r in stick["reasons"]}
     assert pc.stick.digest_outside_data() == stick_before
     assert hashlib.sha256(pc.virtio.read_bytes()).hexdigest() == virtio_before

@@ -56,7 +56,7 @@ def test_mounted_device_is_refused_and_intact(make_loop, tmp_path, capsys):
         assert records[0]["status"] == "SKIPPED"
         assert records[0]["bytes_written"] == 0
         assert "mounted" in records[0]["reasons"][0]["code"]
-        assert "est monté" in records[0]["reasons"][0]["fr"]
+        assert "monté" in records[0]["reasons"][0]["fr"]
         assert loop.digest() == before
         assert (tmp_path / "mnt" / "donor.txt").read_text() == "données du donateur\n"
 
@@ -144,7 +144,7 @@ def test_boot_medium_is_refused_and_intact(make_loop, tmp_path):
     assert usage.is_boot_medium and "/ is mounted from" in usage.boot_evidence[0]
     before = loop.digest()
     plan = plan_for(host, loop.path, WipeOptions(method=Method.ZERO))
-    assert plan.refused and plan.refusals[0].code == "boot_medium"
+    assert plan.refused and plan.refusals[0].code == "wipe.boot_medium"
     rec = execute_plan(host, plan, journal=Journal(tmp_path / "j"))
     assert rec.status is ErasureStatus.SKIPPED and rec.bytes_written == 0
     assert "support de démarrage" in rec.reasons[0].fr
@@ -156,7 +156,7 @@ def test_holder_injected_is_refused_and_intact(make_loop, tmp_path):
     host = InjectingHost(holders={loop.name: ["md0"]})
     before = loop.digest()
     plan = plan_for(host, loop.path, WipeOptions(method=Method.ZERO))
-    assert [r.code for r in plan.refusals] == ["held"]
+    assert [r.code for r in plan.refusals] == ["wipe.held"]
     assert execute_plan(host, plan, journal=Journal(tmp_path / "j")).status is \
         ErasureStatus.SKIPPED
     assert loop.digest() == before
@@ -190,7 +190,7 @@ def test_read_only_device_is_refused(make_loop, tmp_path, capsys):
     before = loop.digest()
     rc, records = _run_cli([loop.path, "--journal-dir", str(tmp_path / "j")], capsys)
     assert rc == 1 and records[0]["status"] == "SKIPPED"
-    assert records[0]["reasons"][0]["code"] == "read_only"
+    assert records[0]["reasons"][0]["code"] == "wipe.read_only"
     assert loop.digest() == before
 
 

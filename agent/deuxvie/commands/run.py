@@ -21,7 +21,7 @@ from deuxvie.model.inventory import DiskInfo
 from deuxvie.pipeline.orchestrator import Pipeline, RunOutcome
 from deuxvie.pipeline.runlog import Fanout, RunLog
 from deuxvie.pipeline.selection import SelectionPolicy
-from deuxvie.pipeline.steps import StepName, Steps
+from deuxvie.pipeline.steps import Steps
 from deuxvie.pipeline.wiring import real_steps, resolve_server
 from deuxvie.station import StationError
 from deuxvie.ui import make_ui
@@ -75,8 +75,7 @@ def main(args: argparse.Namespace) -> int:
         from deuxvie.commands.station_mode import run_station
 
         return run_station(host, config)
-    steps, missing = real_steps()
-    code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
+    code, _ = run_machine(host, config, real_steps(), preconfirmed=args.yes)
     return code
 
 
@@ -123,7 +122,6 @@ def run_machine(
     config: Config,
     steps: Steps,
     *,
-    unavailable: dict[StepName, str] | None = None,
     preconfirmed: bool = False,
     selection: SelectionPolicy | None = None,
     extra_disks: Sequence[DiskInfo] = (),
@@ -156,7 +154,6 @@ def run_machine(
                 selection=selection,
                 extra_disks=extra_disks,
                 only_extra_disks=only_extra_disks,
-                unavailable=unavailable,
                 guided=_guided(ui, config),
             ).run()
             ui.final(outcome)

@@ -293,7 +293,7 @@ def create_data_disk(path: Path, size_mib: int = 64, files: Path | None = None) 
     argv = ["mkfs.ext4", "-q", "-F", "-L", "DEUXVIE", "-E", "root_owner=0:0"]
     if files is not None:
         argv += ["-d", str(files)]
-    subprocess.run([*argv, str(path), f"{size_mib}M"], check=True, timeout=60)
+    subprocess.run([*argv, str(path), f"{size_mib}M"], check=True, capture_output=True, timeout=60)
 
 
 def read_data_disk(path: Path, dest: Path) -> Path:

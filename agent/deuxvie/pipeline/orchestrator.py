@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -121,16 +121,14 @@ class Pipeline:
         selection: SelectionPolicy | None = None,
         extra_disks: Sequence[DiskInfo] = (),
         only_extra_disks: bool = False,
-        unavailable: Mapping[StepName, str] | None = None,
         guided: Any = None,
     ) -> None:
         """`confirm` is asked once before any wipe in attended mode (config.unattended
         false and not `preconfirmed`); without it an attended run wipes nothing.
         `extra_disks` are added to the inventory's disks, or replace them with
         `only_extra_disks` (the demo: its loop devices are the virtual PC's disks, the dev
-        machine's own disk is not part of it). `unavailable` names, per step without an
-        implementation, what is missing (shown to the operator). `guided(functions
-        inventory, automatic results) -> results` runs the attended function checks."""
+        machine's own disk is not part of it). `guided(functions inventory, automatic
+        results) -> results` runs the attended function checks."""
         self.host = host
         self.config = config
         self.steps = steps
@@ -140,7 +138,6 @@ class Pipeline:
         self.selection = selection or SelectionPolicy(allow_removable=config.wipe_removable)
         self.extra_disks = tuple(extra_disks)
         self.only_extra_disks = only_extra_disks
-        self.unavailable = dict(unavailable or {})
         self.data = RunData(config=config, guided=guided)
         self.results: dict[StepName, StepResult] = {
             name: StepResult(name, StepState.PENDING) for name in STEP_ORDER
@@ -206,11 +203,7 @@ class Pipeline:
         fn = self.steps.get(name)
         if fn is None:
             state = StepState.UNTESTED if name in DIAGNOSTIC_STEPS else StepState.SKIPPED
-            why = NOT_AVAILABLE
-            if name in self.unavailable:
-                detail = self.unavailable[name]
-                why = reason(why.code, f"{why.fr} ({detail})", f"{why.en} ({detail})")
-            self._finish_without_running(name, StepOutput(state, (why,)))
+            self._finish_without_running(name, StepOutput(state, (NOT_AVAILABLE,)))
             return
 
         started, t0 = _now(), time.monotonic()

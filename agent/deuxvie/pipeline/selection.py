@@ -15,6 +15,7 @@ from deuxvie.i18n import reason
 from deuxvie.model.common import Reason
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus, MediaIdentity
 from deuxvie.model.inventory import DiskInfo, DiskKind
+from deuxvie.wipe.safety import wipe_refusals
 
 # Kinds that are a PC's own storage. VIRTUAL is the virtio disk of a virtual machine (the
 # QEMU test PC); UNKNOWN is refused: wiping what we cannot name is worse than reporting it.
@@ -84,28 +85,16 @@ def select_wipe_targets(
                 )
             )
             donor = False
-        if disk.is_boot_medium:
-            refusals.append(
-                reason("wipe.boot_medium", "support de démarrage (clé deuxvie)", "boot medium")
-            )
-            donor = False
-        if disk.mounted:
-            where = ", ".join(disk.mounted)
-            refusals.append(reason("wipe.mounted", f"monté ({where})", f"mounted ({where})"))
-        if disk.holders:
-            held = ", ".join(disk.holders)
-            refusals.append(
-                reason(
-                    "wipe.held",
-                    f"utilisé par {held} (LVM, RAID ou chiffrement)",
-                    f"held by {held} (LVM, RAID or encryption)",
-                )
-            )
-        if disk.read_only:
-            refusals.append(reason("wipe.read_only", "en lecture seule", "read-only"))
-        if disk.size_bytes <= 0:
-            refusals.append(reason("wipe.empty", "vide (aucun support)", "no medium"))
-            donor = False
+        refusals += wipe_refusals(
+            path=None,
+            is_boot_medium=disk.is_boot_medium,
+            mounted=disk.mounted,
+            holders=disk.holders,
+            read_only=disk.read_only,
+            size_bytes=disk.size_bytes,
+        )
+        if disk.is_boot_medium or disk.size_bytes <= 0:
+            donor = False  # the deuxvie stick, an empty card reader: not the donor's disks
         if not explicit:
             if disk.kind in REMOVABLE_KINDS or disk.removable:
                 if not policy.allow_removable:

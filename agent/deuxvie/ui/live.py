@@ -181,11 +181,28 @@ class RichUI:
     # ---- drawing -----------------------------------------------------------------------
 
     def render(self) -> RenderableType:
+        """The live frame, never taller than the screen: on a console the Live display
+        redraws by moving the cursor up its own height, so a frame taller than the screen
+        (80x25 on tty1, details wrapping) scrolled its top away and the next frame's title
+        bar landed on the first step row (issue 17). Details wrap while the frame fits;
+        else each step keeps one line (the final screen and the log have them whole)."""
+        frame = self._frame(wrap=True)
+        height = self.console.size.height
+        if len(self.console.render_lines(frame, pad=False)) > height:
+            frame = self._frame(wrap=False)
+        return frame
+
+    def _frame(self, *, wrap: bool) -> RenderableType:
         table = Table.grid(padding=(0, 1))
-        table.add_column(width=1)
-        table.add_column(min_width=26)
-        table.add_column(min_width=10)
-        table.add_column()
+        table.add_column(width=1, no_wrap=True)
+        # the step names and states never wrap nor shrink: they are what the operator reads
+        width = max(len(pick(STEP_NAMES[n], self.lang)) for n in STEP_ORDER)
+        table.add_column(min_width=width, no_wrap=True)
+        words = max(len(pick(STATE_WORDS[s], self.lang)) for s in StepState)
+        table.add_column(min_width=words, no_wrap=True)
+        table.add_column(overflow="fold")
+        # panel borders and padding (4), the three gaps between the columns (3)
+        room = max(8, self.console.size.width - 4 - 3 - 1 - width - words)
         for name in STEP_ORDER:
             res = self.steps[name]
             style = STATE_STYLES[res.state]
@@ -196,14 +213,14 @@ class RichUI:
                 detail = res.reasons[0].text(self.lang)
             if res.duration_s and res.state != StepState.RUNNING and res.duration_s >= 1:
                 detail = f"{detail} ({duration_text(res.duration_s, self.lang)})".strip()
+            shown = Text(detail, style="dim" if res.state != StepState.FAILED else "red")
+            if not wrap:
+                shown.truncate(room, overflow="ellipsis")
             table.add_row(
                 Text(STATE_ICONS[res.state][1 if self.console_font else 0], style=style),
                 Text(pick(STEP_NAMES[name], self.lang)),
                 Text(pick(STATE_WORDS[res.state], self.lang), style=style),
-                _safe(
-                    Text(detail, style="dim" if res.state != StepState.FAILED else "red"),
-                    self.console_font,
-                ),
+                _safe(shown, self.console_font),
             )
         parts: list[RenderableType] = [table]
         if self.bars:

@@ -31,7 +31,7 @@ from deuxvie.wipe.ioerrors import ErrorLog
 from deuxvie.wipe.journal import Journal
 from deuxvie.wipe.overwrite import write_pass
 from deuxvie.wipe.patterns import Pattern, make_pattern
-from deuxvie.wipe.plan import WipePlan
+from deuxvie.wipe.plan import WipePlan, usage_refusals
 from deuxvie.wipe.progress import Interrupted, Meter, ProgressCallback, WipeProgress
 from deuxvie.wipe.verify import full_ranges, sample_ranges, verify
 
@@ -185,9 +185,7 @@ def _execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | No
         run.fail(reason("gone", f"disque introuvable : {exc}", f"disk not found: {exc}"))
         return _record(run, ErasureStatus.FAILED)
     if usage.in_use or usage.read_only:
-        from deuxvie.wipe.plan import _refusals  # the same rules as the plan
-
-        run.reasons.extend(_refusals(usage, plan.target.media))
+        run.reasons.extend(usage_refusals(usage, plan.target.media))  # the plan's rule, again
         return _record(run, ErasureStatus.SKIPPED)
 
     journal.begin(key, device=plan.target.device, path=plan.target.media.path,

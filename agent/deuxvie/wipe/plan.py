@@ -15,6 +15,7 @@ from deuxvie.model.erasure import MediaIdentity, NistCategory
 from deuxvie.probes.usage import DeviceUsage
 from deuxvie.wipe import firmware_ata, firmware_nvme, firmware_scsi, hpa
 from deuxvie.wipe.identity import Capabilities
+from deuxvie.wipe.safety import wipe_refusals
 
 MIB = 1024 * 1024
 
@@ -56,6 +57,9 @@ class WipeOptions:
 
 
 def parse_verify(text: str) -> str:
+    """The one validator of a verification option (`deuxvie wipe --verify`, the stick's
+    wipe.verify): full, none or sample:PCT with 0 < PCT <= 100, normalised."""
+    text = text.strip().lower()
     if text in ("full", "none"):
         return text
     if text.startswith("sample:"):
@@ -65,7 +69,7 @@ def parse_verify(text: str) -> str:
             pct = -1.0
         if 0 < pct <= 100:
             return f"sample:{pct:g}"
-    raise ValueError(f"--verify must be full, none or sample:PCT (0 < PCT <= 100), not {text!r}")
+    raise ValueError(f"expected full, none or sample:PCT (0 < PCT <= 100), got {text!r}")
 
 
 @dataclass(frozen=True)
@@ -115,28 +119,17 @@ class WipePlan:
         return bool(self.refusals)
 
 
-def _refusals(usage: DeviceUsage, media: MediaIdentity) -> list[Reason]:
-    out: list[Reason] = []
-    if usage.is_boot_medium:
-        why = "; ".join(usage.boot_evidence)
-        out.append(reason("boot_medium",
-                          f"{usage.path} est le support de démarrage ({why}) : refusé",
-                          f"{usage.path} is the boot medium ({why}): refused"))
-    if usage.mounted:
-        where = ", ".join(usage.mounted)
-        out.append(reason("mounted", f"{usage.path} est monté ({where}) : refusé",
-                          f"{usage.path} is mounted ({where}): refused"))
-    if usage.holders:
-        who = ", ".join(usage.holders)
-        out.append(reason("held", f"{usage.path} est utilisé par {who} (LVM/md/dm) : refusé",
-                          f"{usage.path} is held by {who} (LVM/md/dm): refused"))
-    if usage.read_only:
-        out.append(reason("read_only", f"{usage.path} est en lecture seule : refusé",
-                          f"{usage.path} is read-only: refused"))
-    if media.apparent_size_bytes <= 0:
-        out.append(reason("empty", f"{usage.path} a une taille nulle (pas de support ?)",
-                          f"{usage.path} has zero size (no medium?)"))
-    return out
+def usage_refusals(usage: DeviceUsage, media: MediaIdentity) -> list[Reason]:
+    """The wipe-safety rule (wipe/safety.py) on what was probed just now."""
+    return wipe_refusals(
+        path=usage.path,
+        is_boot_medium=usage.is_boot_medium,
+        mounted=usage.mounted,
+        holders=usage.holders,
+        read_only=usage.read_only,
+        size_bytes=media.apparent_size_bytes,
+        boot_evidence=usage.boot_evidence,
+    )
 
 
 def _nvme_op(method: Method, caps: Capabilities, allow_crypto: bool = True
@@ -226,7 +219,7 @@ def _with_hidden_areas(media: MediaIdentity, caps: Capabilities) -> MediaIdentit
 def plan_wipe(target: WipeTarget, options: WipeOptions) -> WipePlan:
     target = dataclasses.replace(target, media=_with_hidden_areas(target.media, target.caps))
     media, usage, caps = target.media, target.usage, target.caps
-    refusals = _refusals(usage, media)
+    refusals = usage_refusals(usage, media)
     notes: list[Reason] = []
     method = options.method
     op: FirmwareOp | None = None

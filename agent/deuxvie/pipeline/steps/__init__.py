@@ -1,8 +1,10 @@
 """The vocabulary of a run: step names and states, what a step gets and gives back.
 
 A step implementation is one callable `StepFn(ctx) -> StepOutput`. The orchestrator knows
-nothing of SMART or overwrite patterns; `pipeline/wiring.py` adapts the real modules to
-this shape, tests pass fakes.
+nothing of SMART or overwrite patterns. The real steps are one module each in this package
+(like sos's plugins: one small module per subsystem, declared metadata, one conformance
+test over all of them), each declaring a `StepSpec`; `registry.REGISTRY` lists them in run
+order. Tests pass fakes.
 """
 
 from __future__ import annotations
@@ -102,7 +104,6 @@ class ProgressEvent:
 @dataclass
 class RunData:
     """What the steps build up, in order. Mutable on purpose: each step adds its part."""
-
     config: Config
     inventory: Inventory | None = None
     diagnostics: list[DiagnosticResult] = field(default_factory=list)
@@ -128,6 +129,28 @@ class RunData:
     guided: Callable[[Any, tuple[FunctionResult, ...]], tuple[FunctionResult, ...]] | None = None
 
 
+# What the run holds before any step (the stick's config) or decides between steps (the
+# orchestrator selects the wipe targets before the wipe step): a step may read these
+# without an earlier step producing them.
+RUN_GIVEN = frozenset({"config", "wipe_decisions", "wipe_targets", "interrupted"})
+
+
+StepFn = Callable[["StepContext"], StepOutput]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One real step, declared by its module: its name, the RunData fields it reads and
+    writes, whether it is a test of a function (then it is UNTESTED, never passed, when it
+    cannot run), and its implementation."""
+
+    name: StepName
+    run: StepFn
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    diagnostic: bool = False
+
+
 @dataclass(frozen=True)
 class StepContext:
     host: Host
@@ -135,8 +158,6 @@ class StepContext:
     step: StepName
     progress: Callable[[ProgressEvent], None]
 
-
-StepFn = Callable[[StepContext], StepOutput]
 
 
 @dataclass(frozen=True)
