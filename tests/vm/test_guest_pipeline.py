@@ -148,7 +148,8 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert labels and labels[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sorted(back.rglob("*"))
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
-    assert len(list((back / "station" / "sent").iterdir())) == 1
+    assert len(list((back / "station" / "sent").glob("*.dsse.json"))) == 1
+    assert len(list((back / "station" / "sent").glob("*.receipt.json"))) == 1  # its proof
     assert not list((back / "station" / "spool").iterdir())
 
 
@@ -183,7 +184,8 @@ def test_offline_run_spools_then_delivers_exactly_once(guest_boot: GuestBoot, vm
         service.stop()
     delivered = pc.stick.read_data(vm_dir / "after-online")
     assert not list((delivered / "station" / "spool").iterdir())
-    assert len(list((delivered / "station" / "sent").iterdir())) == 1
+    assert len(list((delivered / "station" / "sent").glob("*.dsse.json"))) == 1
+    assert len(list((delivered / "station" / "sent").glob("*.receipt.json"))) == 1
 
 
 def test_power_loss_mid_wipe_is_reported_interrupted(guest_boot: GuestBoot, vm_dir: Path) -> None:
