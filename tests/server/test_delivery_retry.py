@@ -88,7 +88,9 @@ def test_500_forever_for_one_report_does_not_block_the_others(
         summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir,
                              poison_service.fake.url, service_key=store.service_key(),
                              stuck_dir=store.stuck_dir, policy=FAST, force=True)
-    assert expected == 3 and summary.stuck and summary.stuck[0][0] == poison.name
+        if expected == 2:
+            assert summary.attempts == {poison.name: 2} and not summary.stuck
+    assert summary.stuck and summary.stuck[0][0] == poison.name
     assert summary.stuck_total == 1 and summary.undelivered
     assert spooled(store.spool_dir) == [] and (store.stuck_dir / poison.name).exists()
     last = json.loads((store.stuck_dir / f"{rid}.answer.json").read_text())
