@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from deuxvie.export.sync import add_sync_args, sync_exports
 from deuxvie.report.spool import SpoolBusy, spooled
 from deuxvie.report.upload import DeliveryPolicy, SyncSummary, retry_stuck, sync_spool
 from deuxvie.station import StationError, StationStore, default_dir
@@ -42,6 +43,8 @@ def print_summary(summary: SyncSummary, store: StationStore) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    if args.glpi or args.devicehub:
+        return sync_exports(args)  # exports to GLPI / Devicehub (deuxvie.export.sync)
     store = StationStore(args.dir or default_dir())
     try:
         info = store.info()
@@ -93,4 +96,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"{DeliveryPolicy.max_attempts})")
     p.add_argument("--wait", type=float, default=0.0,
                    help="seconds to wait for another running sync (default 0: exit 75)")
+    add_sync_args(p)
     p.set_defaults(func=cmd_sync)

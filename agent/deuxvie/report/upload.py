@@ -286,11 +286,11 @@ def sync_spool(
     stuck_dir: Path | None = None,
     policy: DeliveryPolicy | None = None,
     force: bool = False,
-    lock_wait_s: float = 0.0,
+    lock_wait_s: float = 60.0,
     now: Callable[[], float] = time.time,
 ) -> SyncSummary:
     """Upload every spooled report once (holding the spool lock: SpoolBusy if another sync
-    has it after `lock_wait_s`).
+    still has it after `lock_wait_s`; `deuxvie sync` passes 0 and says "already running").
 
     - a verified receipt (`service_key`) moves the report to `sent/`, the receipt beside it;
     - a definitive refusal from the service (its JSON error, status in FINAL_STATUSES, not
