@@ -63,6 +63,10 @@ class Config:
     cpu_stress_s: int = 60
     ram_test_pct: int = 85
     data_dir: Path = Path("/run/deuxvie/data")
+    # delivery (deuxvie.report.upload.DeliveryPolicy): answered attempts without a receipt
+    # before a report moves to stuck/, and the first backoff (doubles each attempt)
+    upload_max_attempts: int = 10
+    upload_retry_after_s: int = 60
     # "station": the live image starts `deuxvie station-mode` (loose disks hot-plugged into
     # a dock) instead of `deuxvie run` (kernel command line deuxvie.mode=station)
     mode: str = "run"
@@ -185,6 +189,8 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),
     "data.dir": ("data_dir", _PATH),
+    "server.max_attempts": ("upload_max_attempts", _to_int(1, 1000)),
+    "server.retry_after_s": ("upload_retry_after_s", _to_int(0, 24 * 3600)),
     "mode": ("mode", _choice("run", "station")),
 }
 # Every schema key maps to a real field (caught at import, not at a workshop).

@@ -156,8 +156,8 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
     # one report in sent/, with the service's receipt kept beside it (ADR 0046)
-    sent = sorted(p.name for p in (back / "station" / "sent").iterdir())
-    assert len([n for n in sent if n.endswith(".dsse.json")]) == 1, sent
+    assert len(list((back / "station" / "sent").glob("*.dsse.json"))) == 1
+    assert len(list((back / "station" / "sent").glob("*.receipt.json"))) == 1  # its proof
     assert not list((back / "station" / "spool").iterdir())
 
 
@@ -192,8 +192,8 @@ def test_offline_run_spools_then_delivers_exactly_once(guest_boot: GuestBoot, vm
         service.stop()
     delivered = pc.stick.read_data(vm_dir / "after-online")
     assert not list((delivered / "station" / "spool").iterdir())
-    sent = sorted(p.name for p in (delivered / "station" / "sent").iterdir())
-    assert len([n for n in sent if n.endswith(".dsse.json")]) == 1, sent  # + its receipt
+    assert len(list((delivered / "station" / "sent").glob("*.dsse.json"))) == 1
+    assert len(list((delivered / "station" / "sent").glob("*.receipt.json"))) == 1
 
 
 def test_power_loss_mid_wipe_is_reported_interrupted(guest_boot: GuestBoot, vm_dir: Path) -> None:

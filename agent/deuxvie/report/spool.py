@@ -4,9 +4,14 @@ stick or a missing network loses nothing (DESIGN.md: "Offline: reports spool on 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,10 @@ SUFFIX = ".dsse.json"
 
 class SpoolConflict(Exception):
     """A different envelope is already spooled under this report uuid."""
+
+
+class SpoolBusy(Exception):
+    """Another process holds the spool (a `deuxvie sync` or the run's upload step)."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -60,13 +69,51 @@ def spool_envelope(spool_dir: Path, report_uuid: str, envelope: dict[str, Any]) 
     return path
 
 
-def spooled(spool_dir: Path) -> list[Path]:
-    """Spooled reports, oldest first (temp files of an interrupted write are ignored)."""
+def spooled(spool_dir: Path, warnings: list[str] | None = None) -> list[Path]:
+    """Spooled reports (regular files), oldest first. Temp files of an interrupted write are
+    ignored; anything else named *.dsse.json that is not a regular file (a directory...) is
+    skipped with a warning appended to `warnings`; a file that vanishes while listed (moved
+    by another process) is left out."""
     if not spool_dir.is_dir():
         return []
-    files = [p for p in spool_dir.iterdir() if p.name.endswith(SUFFIX) and not
-             p.name.startswith(".")]
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+    found: list[tuple[int, str, Path]] = []
+    for p in spool_dir.iterdir():
+        if not p.name.endswith(SUFFIX) or p.name.startswith("."):
+            continue
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        if not p.is_file():
+            if warnings is not None:
+                warnings.append(f"{p}: not a regular file, skipped")
+            continue
+        found.append((st.st_mtime_ns, p.name, p))
+    return [p for _, _, p in sorted(found)]
+
+
+@contextlib.contextmanager
+def locked(spool_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold the spool for one sync: flock(2) on the spool directory itself (no lock file to
+    leave behind; the kernel drops the lock when the process dies, even on SIGKILL). Waits up
+    to `wait_s` seconds for another holder, then raises SpoolBusy."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(spool_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        end = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise
+                if time.monotonic() >= end:
+                    raise SpoolBusy(f"{spool_dir}: a sync is already running") from exc
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def spool_report(station_root: Path, envelope: dict[str, Any], report_uuid: str) -> Path:

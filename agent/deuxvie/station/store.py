@@ -6,6 +6,7 @@
     DIR/spool/         signed reports waiting for upload (deuxvie.report.spool)
     DIR/sent/          reports the service acknowledged, each with its signed receipt
     DIR/rejected/      reports the service refused for good, with its answer
+    DIR/stuck/         reports that failed `max_attempts` syncs, with the last answer
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ class StationStore:
     @property
     def rejected_dir(self) -> Path:
         return self.root / "rejected"
+
+    @property
+    def stuck_dir(self) -> Path:
+        return self.root / "stuck"
 
     def init(self, station_id: str | None = None) -> dict[str, Any]:
         """Create the key pair. Refuses to replace an existing key: reports already signed

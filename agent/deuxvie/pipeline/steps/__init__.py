@@ -123,6 +123,9 @@ class RunData:
     label_path: Path | None = None
     label_status: Reason | None = None
     upload_status: Reason | None = None
+    # deuxvie.wire.Receipt: the service's signed proof that it stored this run's report
+    # (None: not proven delivered, whatever the HTTP status said; ADR 0046)
+    upload_receipt: Any = None
     interrupted: bool = False
     # Attended runs: the guided checks of the functions step (the UI pauses its display and
     # hands the console to them); None in unattended runs and tests.
