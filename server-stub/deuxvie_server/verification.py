@@ -44,7 +44,12 @@ def verify_stored(session: Session, row: Report) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError):
         out["reason"] = "malformed_envelope"
         return out
-    key: Ed25519PublicKey = wire.public_key_from_b64(station.public_key_b64)
+    try:
+        key: Ed25519PublicKey = wire.public_key_from_b64(station.public_key_b64)
+    except wire.EnvelopeError:
+        # a small-order key stored before enrolment refused them (wire/edpoint.py)
+        out["reason"] = "bad_public_key"
+        return out
 
     def lookup(kid: str) -> Ed25519PublicKey | None:
         return key if kid == station.key_id else None

@@ -16,8 +16,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from deuxvie.wire.edpoint import PointError, check_point, check_signature
 from deuxvie.wire.errors import EnvelopeError, PayloadTypeError, SignatureError, UnknownKeyError
-from deuxvie.wire.keys import key_id
+from deuxvie.wire.keys import key_id, public_key_raw
 
 PAYLOAD_TYPE = "application/vnd.deuxvie.report+json;version=1"
 
@@ -119,8 +120,11 @@ def verify(
             continue
         known = True
         try:
+            # a key handed over by `lookup` may predate the enrolment check (stored rows)
+            check_point(public_key_raw(key), "public key")
+            check_signature(sig)
             key.verify(sig, message)
-        except InvalidSignature:
+        except (InvalidSignature, PointError):
             continue
         return Verified(payload=payload, payload_type=ptype, keyid=kid)
     if not known:
