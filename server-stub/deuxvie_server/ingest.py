@@ -172,6 +172,14 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def identity_of(report: dict[str, Any]) -> str:
+    """The device identity hash recomputed from the signed facts (wire.identity, the same
+    function the agent uses)."""
+    dev = report["device"]
+    return wire.device_identity_hash(dev["vendor"], dev["model"], dev["serial"],
+                                     dev["chassis_type"], dev["macs"])
+
+
 def _existing(conn: Connection, uuid: str, payload_sha256: str) -> IngestResult:
     """The stored report `uuid` (it exists): a replay if its bytes are the same, else 409."""
     old = conn.execute(_FIND_REPORT, {"rid": uuid}).one()
@@ -214,6 +222,11 @@ def ingest(
         raise ApiError(
             403, "station_mismatch", "the report names another station than the key that signed it"
         )
+    if identity_of(report) != report["device"]["identity_hash"]:
+        # the hash is the device registry's key: taken from the report, a station could
+        # file a report about one machine under another's record (issue 11 item 11)
+        raise ApiError(422, "identity_mismatch", "device.identity_hash is not the hash of "
+                       "the report's vendor, model, serial, chassis type and MACs")
     payload_sha256 = hashlib.sha256(verified.payload).hexdigest()
     envelope_text = json.dumps(envelope, separators=(",", ":"))
     with write_lock, write_engine.begin() as conn:

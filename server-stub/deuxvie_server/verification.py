@@ -67,6 +67,11 @@ def verify_stored(session: Session, row: Report) -> dict[str, Any]:
     if wire.report_errors(report):
         out["reason"] = "schema_invalid"
         return out
+    dev = report["device"]
+    if wire.device_identity_hash(dev["vendor"], dev["model"], dev["serial"],
+                                 dev["chassis_type"], dev["macs"]) != dev["identity_hash"]:
+        out["reason"] = "identity_mismatch"
+        return out
     out["valid"] = True
     return out
 
