@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deuxvie_server import queries, stations
 from deuxvie_server.auth import admin_required
+from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
 from deuxvie_server.models import Device, Report, Station
@@ -25,6 +27,12 @@ MAX_PAGE = 500
 def sessions() -> sessionmaker[Session]:
     sm: sessionmaker[Session] = current_app.extensions["deuxvie"]["sessions"]
     return sm
+
+
+def writing() -> AbstractContextManager[Session]:
+    """A write transaction on the ingest writer path (db.write_transaction)."""
+    ext = current_app.extensions["deuxvie"]
+    return write_transaction(ext["write_sessions"], ext["write_lock"])
 
 
 def _json_object() -> dict[str, Any]:
@@ -71,7 +79,7 @@ def enrol() -> tuple[Response, int]:
     station_id = _str_field(data, "station_id")
     public_key = _str_field(data, "public_key")
     assert token and station_id and public_key
-    with sessions().begin() as session:
+    with writing() as session:
         station = stations.enrol(session, token, station_id, public_key)
         body = queries.station_json(station)
     return jsonify(body), 201
@@ -88,7 +96,7 @@ def list_stations() -> Response:
 @bp.post("/api/v1/stations/<station_id>/revoke")
 @admin_required
 def revoke_station(station_id: str) -> Response:
-    with sessions().begin() as session:
+    with writing() as session:
         station = stations.revoke(session, station_id)
         body = queries.station_json(station)
     # this process stops trusting the key at once; other workers learn it from the write
@@ -104,7 +112,7 @@ def create_token() -> tuple[Response, int]:
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 200):
         raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
-    with sessions().begin() as session:
+    with writing() as session:
         token = stations.create_enrolment_token(session, note)
     return jsonify({"token": token}), 201
 

@@ -37,6 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
         "engine": engine,
         "sessions": make_sessionmaker(engine),
         "write_engine": write_engine(engine),
+        # ORM sessions on the write engine, for writes other than ingest (db.write_transaction)
+        "write_sessions": make_sessionmaker(write_engine(engine)),
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),

@@ -7,10 +7,21 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+from sqlalchemy.orm import Session
 
 from deuxvie_server import stations
 from deuxvie_server.config import DEFAULT_DB_URL, Config
-from deuxvie_server.db import current_revision, make_engine, make_sessionmaker, upgrade
+from deuxvie_server.db import (
+    current_revision,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+    write_engine,
+    write_transaction,
+    writer_queue,
+)
 from deuxvie_server.errors import ApiError
 
 
@@ -26,6 +37,14 @@ def _sessions(url: str):  # type: ignore[no-untyped-def]
     engine = make_engine(url)
     upgrade(engine)
     return make_sessionmaker(engine)
+
+
+def _write(url: str) -> AbstractContextManager[Session]:
+    """A write transaction queued with the running service's writers (db.write_transaction:
+    the same flock queue and BEGIN IMMEDIATE on SQLite)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return write_transaction(make_sessionmaker(write_engine(engine)), writer_queue(engine))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -57,7 +76,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    with _sessions(args.db).begin() as session:
+    with _write(args.db) as session:
         token = stations.create_enrolment_token(
             session, args.note, dt.timedelta(hours=args.ttl_hours)
         )
@@ -66,7 +85,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token_create(args: argparse.Namespace) -> int:
-    with _sessions(args.db).begin() as session:
+    with _write(args.db) as session:
         token = stations.create_admin_token(session, args.note)
     print(token)
     return 0
@@ -74,7 +93,7 @@ def cmd_admin_token_create(args: argparse.Namespace) -> int:
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
     try:
-        with _sessions(args.db).begin() as session:
+        with _write(args.db) as session:
             station = stations.revoke(session, args.station_id)
             print(f"station {station.id} revoked at {station.revoked_at}")
     except ApiError as exc:
