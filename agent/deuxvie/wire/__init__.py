@@ -34,7 +34,14 @@ from deuxvie.wire.keys import (
     public_key_from_b64,
     write_private_key,
 )
-from deuxvie.wire.schema import SCHEMA_VERSION, report_errors, report_schema, validate_report
+from deuxvie.wire.schema import (
+    SCHEMA_VERSION,
+    date_errors,
+    parse_datetime,
+    report_errors,
+    report_schema,
+    validate_report,
+)
 
 __all__ = [
     "PAYLOAD_TYPE",
@@ -47,12 +54,14 @@ __all__ = [
     "Verified",
     "WireError",
     "canonical_json",
+    "date_errors",
     "decode_payload_json",
     "device_identity_hash",
     "generate_private_key",
     "key_id",
     "load_private_key",
     "pae",
+    "parse_datetime",
     "parse_envelope",
     "public_key_b64",
     "public_key_from_b64",
