@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any
 from uuid import UUID
 
+from deuxvie.wire import strictjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deuxvie_server import queries, stations
 from deuxvie_server.auth import admin_required
+from deuxvie_server.bodies import read_body
 from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
@@ -35,11 +36,14 @@ def writing() -> AbstractContextManager[Session]:
     return write_transaction(ext["write_sessions"], ext["write_lock"])
 
 
-def _json_object() -> dict[str, Any]:
-    raw = request.get_data(cache=False)
+def _json_object(empty_ok: bool = False) -> dict[str, Any]:
+    raw = read_body()
+    if empty_ok and not raw:
+        return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # duplicate keys, NaN, nesting 1000 deep (RecursionError: a 500 on main), etc.
+        data = strictjson.loads(raw)
+    except strictjson.StrictJsonError as exc:
         raise ApiError(400, "malformed_json", f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "body must be a JSON object")
@@ -108,7 +112,7 @@ def revoke_station(station_id: str) -> Response:
 @bp.post("/api/v1/tokens")
 @admin_required
 def create_token() -> tuple[Response, int]:
-    data = _json_object() if request.content_length else {}
+    data = _json_object(empty_ok=True)
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 200):
         raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
@@ -119,7 +123,7 @@ def create_token() -> tuple[Response, int]:
 
 @bp.post("/api/v1/reports")
 def post_report() -> tuple[Response, int]:
-    body = request.get_data(cache=False)
+    body = read_body()
     ext = current_app.extensions["deuxvie"]
     result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
                     ext["key_cache"])

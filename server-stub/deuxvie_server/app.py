@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from deuxvie_server import api, pages
+from deuxvie_server.bodies import BodyWatchdog
 from deuxvie_server.config import Config
 from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_engine, writer_queue
 from deuxvie_server.errors import ApiError
@@ -42,6 +43,8 @@ def create_app(config: Config | None = None) -> Flask:
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),
+        # cuts bodies that trickle in slower than bodies.MIN_RATE (one thread per process)
+        "body_watchdog": BodyWatchdog(),
     }
 
     @app.before_request
@@ -55,7 +58,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:
-        return jsonify(exc.body()), exc.status
+        resp = jsonify(exc.body())
+        if exc.status in (400, 408, 413):
+            # the rest of the body was not read: the connection cannot be reused
+            resp.headers["Connection"] = "close"
+        return resp, exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
