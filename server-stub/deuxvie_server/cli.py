@@ -24,6 +24,13 @@ from deuxvie_server.db import (
 )
 from deuxvie_server.errors import ApiError
 
+# Threads per gunicorn worker. gthread gives a connection a thread from when its request is
+# readable until answered, including the time its body takes to arrive: with 4 threads x 3
+# workers, 32 clients trickling bodies held every thread and normal requests waited 30 s+
+# (issue 11 item 6; tests/server/test_harden_slow_clients.py). 32 threads a worker leaves
+# room beside them while bodies.py cuts the tricklers after their grace time.
+THREADS = 32
+
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -128,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None,
                    help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
                         "process, for debugging)")
-    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help=f"threads per worker (default {THREADS}: a thread waiting on a slow "
+                        "client's body costs no CPU, see docs/deployment.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database maintenance")

@@ -103,7 +103,7 @@ class ServedProcess:
     """`deuxvie-server serve` (gunicorn, worker processes) on 127.0.0.1 as deployed; the
     admin token comes from the environment (never argv, issue 11 item 13)."""
 
-    def __init__(self, db_url: str, workers: int = 2, threads: int = 4,
+    def __init__(self, db_url: str, workers: int = 2, threads: int | None = 4,
                  extra: list[str] | None = None, env: dict[str, str] | None = None) -> None:
         import os
         import subprocess
@@ -114,7 +114,9 @@ class ServedProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.args = [*server_cli(), "serve", "--db", db_url, "--port", str(self.port),
-                     "--workers", str(workers), "--threads", str(threads), *(extra or [])]
+                     "--workers", str(workers),
+                     *(["--threads", str(threads)] if threads is not None else []),
+                     *(extra or [])]
         self.env = {**os.environ, "DEUXVIE_ADMIN_TOKEN": ADMIN, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
