@@ -19,6 +19,7 @@ from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
 from deuxvie_server.models import Device, Report, Station
+from deuxvie_server.ratelimit import RateLimit
 from deuxvie_server.verification import verify_stored
 
 bp = Blueprint("api", __name__)
@@ -28,6 +29,16 @@ MAX_PAGE = 500
 def sessions() -> sessionmaker[Session]:
     sm: sessionmaker[Session] = current_app.extensions["deuxvie"]["sessions"]
     return sm
+
+
+def public_link(endpoint: str, **values: Any) -> str:
+    """An absolute link from the configured public URL (DEUXVIE_PUBLIC_URL; `serve` always
+    sets one), never from the request's Host header, which the client chooses: `Host:
+    evil.example` ended up in certificate URLs and PDFs (issue 11 item 13)."""
+    base = current_app.extensions["deuxvie"]["config"].public_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)  # tests' create_app without one
 
 
 def writing() -> AbstractContextManager[Session]:
@@ -78,6 +89,10 @@ def openapi() -> Response:
 
 @bp.post("/api/v1/stations/enrol")
 def enrol() -> tuple[Response, int]:
+    limiter: RateLimit = current_app.extensions["deuxvie"]["enrol_limit"]
+    if not limiter.allow(request.remote_addr or "?"):
+        raise ApiError(429, "too_many_attempts",
+                       f"over {limiter.attempts} enrolment attempts a minute from this address")
     data = _json_object()
     token = _str_field(data, "token")
     station_id = _str_field(data, "station_id")
@@ -131,7 +146,7 @@ def post_report() -> tuple[Response, int]:
         "uuid": result.uuid,
         "device_id": result.device_id,
         "status": "duplicate" if result.replay else "stored",
-        "certificate_url": url_for("pages.certificate", rid=UUID(result.uuid), _external=True),
+        "certificate_url": public_link("pages.certificate", rid=UUID(result.uuid)),
     }
     return jsonify(payload), 200 if result.replay else 201
 

@@ -15,6 +15,10 @@ from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_eng
 from deuxvie_server.errors import ApiError
 from deuxvie_server.i18n import pick_lang, translate
 from deuxvie_server.ingest import KeyCache
+from deuxvie_server.ratelimit import RateLimit
+
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def _wants_json() -> bool:
@@ -45,6 +49,7 @@ def create_app(config: Config | None = None) -> Flask:
         "key_cache": KeyCache(),
         # cuts bodies that trickle in slower than bodies.MIN_RATE (one thread per process)
         "body_watchdog": BodyWatchdog(),
+        "enrol_limit": RateLimit(),
     }
 
     @app.before_request
@@ -55,6 +60,20 @@ def create_app(config: Config | None = None) -> Flask:
             "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
         ):
             raise ApiError(400, "bad_request", "NUL character in the URL")
+
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        # Pages are server-rendered with one inline <style> and no script: nothing else
+        # may load, and no other site may frame them (clickjacking the admin pages).
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path != "/api/v1/openapi.json":
+            # admin pages, CSV exports, API answers: never kept by a browser or proxy
+            # cache (the certificate pages re-verify on every view, no-store too)
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:

@@ -57,9 +57,25 @@ def _write(url: str) -> AbstractContextManager[Session]:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers is None:
         args.workers = (os.cpu_count() or 1) + 1
-    config = Config(db_url=args.db, admin_token=args.admin_token or
-                    os.environ.get("DEUXVIE_ADMIN_TOKEN") or None)
-    print(f"deuxvie-server: http://{args.host}:{args.port}/ (db {args.db}, "
+    if args.admin_token is not None:
+        # argv is world-readable in /proc/*/cmdline and ps (issue 11 item 13)
+        print("deuxvie-server: --admin-token is refused (visible in ps); use "
+              "DEUXVIE_ADMIN_TOKEN or --admin-token-file FILE", file=sys.stderr)
+        return 2
+    token = os.environ.get("DEUXVIE_ADMIN_TOKEN") or None
+    if args.admin_token_file:
+        try:
+            with open(args.admin_token_file, encoding="utf-8") as fh:
+                token = fh.read().strip() or None
+        except OSError as exc:
+            print(f"deuxvie-server: {args.admin_token_file}: {exc.strerror}", file=sys.stderr)
+            return 2
+    # certificate URLs and the PDF link never come from the Host header: the public URL
+    # from the environment, else the address served
+    public_url = (os.environ.get("DEUXVIE_PUBLIC_URL") or
+                  f"http://{args.host}:{args.port}").rstrip("/")
+    config = Config(db_url=args.db, admin_token=token, public_url=public_url)
+    print(f"deuxvie-server: http://{args.host}:{args.port}/ ({public_url}, db {args.db}, "
           f"{args.workers or 'werkzeug'} workers)", file=sys.stderr)
     if args.workers == 0:  # one process, werkzeug's server (debugging)
         from werkzeug.serving import run_simple
@@ -130,8 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--admin-token", help="accept this admin token (else DEUXVIE_ADMIN_TOKEN "
-                   "or tokens made by `admin-token create`)")
+    p.add_argument("--admin-token", help=argparse.SUPPRESS)  # refused: shows in ps
+    p.add_argument("--admin-token-file", metavar="FILE",
+                   help="accept the admin token this file holds (else DEUXVIE_ADMIN_TOKEN, "
+                        "or tokens made by `admin-token create`; never on the command line)")
     p.add_argument("--workers", type=int, default=None,
                    help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
                         "process, for debugging)")

@@ -252,7 +252,7 @@ def certificate_pdf(rid: UUID) -> Response:
     if not verification["valid"]:
         verification["message"] = f"{translate(lang, 'invalid_text')} ({verification['reason']})"
     config = current_app.extensions["deuxvie"]["config"]
-    server = (config.public_url or request.host_url).rstrip("/")
+    server = (config.public_url or request.host_url).rstrip("/")  # serve sets public_url
     pdf: bytes = render_certificate(report, verification, lang, server=server)
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="certificat-{rid}.pdf"'
