@@ -74,7 +74,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # from the environment, else the address served
     public_url = (os.environ.get("DEUXVIE_PUBLIC_URL") or
                   f"http://{args.host}:{args.port}").rstrip("/")
-    config = Config(db_url=args.db, admin_token=token, public_url=public_url)
+    config = Config(db_url=args.db, admin_token=token, public_url=public_url,
+                    service_key_path=args.service_key)
     print(f"deuxvie-server: http://{args.host}:{args.port}/ ({public_url}, db {args.db}, "
           f"{args.workers or 'werkzeug'} workers)", file=sys.stderr)
     if args.workers == 0:  # one process, werkzeug's server (debugging)
@@ -150,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-token-file", metavar="FILE",
                    help="accept the admin token this file holds (else DEUXVIE_ADMIN_TOKEN, "
                         "or tokens made by `admin-token create`; never on the command line)")
+    p.add_argument("--service-key", default=os.environ.get("DEUXVIE_SERVICE_KEY") or None,
+                   help="PEM file of the service's receipt-signing key, created on first "
+                        "start (env DEUXVIE_SERVICE_KEY; default: beside a SQLite database)")
     p.add_argument("--workers", type=int, default=None,
                    help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
                         "process, for debugging)")
