@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe clean
+.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe clean
 
 setup: apt venv
 
@@ -48,6 +48,10 @@ test: setup lint
 
 demo: setup
 	$(BIN)/python -m deuxvie.demo
+
+# 10,000 fuzzed POST /api/v1/reports per database (SQLite, PostgreSQL); `make test` runs 500.
+fuzz-server: setup
+	DEUXVIE_FUZZ_REQUESTS=10000 $(BIN)/pytest -q -s tests/server/test_harden_fuzz_ingest.py
 
 bench: setup
 	$(BIN)/python -m bench

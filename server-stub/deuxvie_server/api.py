@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any
 from uuid import UUID
 
 from deuxvie import wire
+from deuxvie.wire import strictjson
 from deuxvie.wire.glpi import glpi_inventory
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
@@ -16,9 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deuxvie_server import queries, service_key, stations
 from deuxvie_server.auth import admin_required
+from deuxvie_server.bodies import read_body
+from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
 from deuxvie_server.models import Device, Report, Station
+from deuxvie_server.ratelimit import RateLimit
 from deuxvie_server.verification import verify_stored
 
 bp = Blueprint("api", __name__)
@@ -30,11 +35,30 @@ def sessions() -> sessionmaker[Session]:
     return sm
 
 
-def _json_object() -> dict[str, Any]:
-    raw = request.get_data(cache=False)
+def public_link(endpoint: str, **values: Any) -> str:
+    """An absolute link from the configured public URL (DEUXVIE_PUBLIC_URL; `serve` always
+    sets one), never from the request's Host header, which the client chooses: `Host:
+    evil.example` ended up in certificate URLs and PDFs (issue 11 item 13)."""
+    base = current_app.extensions["deuxvie"]["config"].public_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)  # tests' create_app without one
+
+
+def writing() -> AbstractContextManager[Session]:
+    """A write transaction on the ingest writer path (db.write_transaction)."""
+    ext = current_app.extensions["deuxvie"]
+    return write_transaction(ext["write_sessions"], ext["write_lock"])
+
+
+def _json_object(empty_ok: bool = False) -> dict[str, Any]:
+    raw = read_body()
+    if empty_ok and not raw:
+        return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # duplicate keys, NaN, nesting 1000 deep (RecursionError: a 500 on main), etc.
+        data = strictjson.loads(raw)
+    except strictjson.StrictJsonError as exc:
         raise ApiError(400, "malformed_json", f"body is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "body must be a JSON object")
@@ -82,12 +106,16 @@ def get_service_key() -> Response:
 
 @bp.post("/api/v1/stations/enrol")
 def enrol() -> tuple[Response, int]:
+    limiter: RateLimit = current_app.extensions["deuxvie"]["enrol_limit"]
+    if not limiter.allow(request.remote_addr or "?"):
+        raise ApiError(429, "too_many_attempts",
+                       f"over {limiter.attempts} enrolment attempts a minute from this address")
     data = _json_object()
     token = _str_field(data, "token")
     station_id = _str_field(data, "station_id")
     public_key = _str_field(data, "public_key")
     assert token and station_id and public_key
-    with sessions().begin() as session:
+    with writing() as session:
         station = stations.enrol(session, token, station_id, public_key)
         body = queries.station_json(station)
     # the agent pins this key: it verifies every delivery receipt with it (ADR 0046)
@@ -106,7 +134,7 @@ def list_stations() -> Response:
 @bp.post("/api/v1/stations/<station_id>/revoke")
 @admin_required
 def revoke_station(station_id: str) -> Response:
-    with sessions().begin() as session:
+    with writing() as session:
         station = stations.revoke(session, station_id)
         body = queries.station_json(station)
     # this process stops trusting the key at once; other workers learn it from the write
@@ -118,23 +146,23 @@ def revoke_station(station_id: str) -> Response:
 @bp.post("/api/v1/tokens")
 @admin_required
 def create_token() -> tuple[Response, int]:
-    data = _json_object() if request.content_length else {}
+    data = _json_object(empty_ok=True)
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 200):
         raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
-    with sessions().begin() as session:
+    with writing() as session:
         token = stations.create_enrolment_token(session, note)
     return jsonify({"token": token}), 201
 
 
 @bp.post("/api/v1/reports")
 def post_report() -> tuple[Response, int]:
-    body = request.get_data(cache=False)
+    body = read_body()
     ext = current_app.extensions["deuxvie"]
     result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
                     ext["key_cache"])
     status = "duplicate" if result.replay else "stored"
-    url = url_for("pages.certificate", rid=UUID(result.uuid), _external=True)
+    url = public_link("pages.certificate", rid=UUID(result.uuid))
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,
@@ -215,7 +243,7 @@ def device_glpi(device_id: int) -> Response:
         if not verification["valid"]:
             raise ApiError(409, "report_invalid",
                            f"latest report {row.uuid} does not verify: {verification['reason']}")
-        cert = url_for("pages.certificate", rid=UUID(row.uuid), _external=True)
+        cert = public_link("pages.certificate", rid=UUID(row.uuid))
         agent = (verification["report"].get("agent") or {}).get("version") or "0"
         doc = glpi_inventory(verification["report"], certificate_url=cert, version=str(agent))
         resp = jsonify(doc)

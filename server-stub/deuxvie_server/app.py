@@ -9,11 +9,16 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from deuxvie_server import api, pages, service_key
+from deuxvie_server.bodies import BodyWatchdog
 from deuxvie_server.config import Config
 from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_engine, writer_queue
 from deuxvie_server.errors import ApiError
 from deuxvie_server.i18n import pick_lang, translate
 from deuxvie_server.ingest import KeyCache
+from deuxvie_server.ratelimit import RateLimit
+
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def _wants_json() -> bool:
@@ -37,9 +42,14 @@ def create_app(config: Config | None = None) -> Flask:
         "engine": engine,
         "sessions": make_sessionmaker(engine),
         "write_engine": write_engine(engine),
+        # ORM sessions on the write engine, for writes other than ingest (db.write_transaction)
+        "write_sessions": make_sessionmaker(write_engine(engine)),
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),
+        # cuts bodies that trickle in slower than bodies.MIN_RATE (one thread per process)
+        "body_watchdog": BodyWatchdog(),
+        "enrol_limit": RateLimit(),
         # signs the delivery receipts of POST /api/v1/reports (ADR 0046)
         "service_key": service_key.resolve(config.service_key_path, config.db_url,
                                            config.service_key_pem),
@@ -54,9 +64,27 @@ def create_app(config: Config | None = None) -> Flask:
         ):
             raise ApiError(400, "bad_request", "NUL character in the URL")
 
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        # Pages are server-rendered with one inline <style> and no script: nothing else
+        # may load, and no other site may frame them (clickjacking the admin pages).
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path != "/api/v1/openapi.json":
+            # admin pages, CSV exports, API answers: never kept by a browser or proxy
+            # cache (the certificate pages re-verify on every view, no-store too)
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:
-        return jsonify(exc.body()), exc.status
+        resp = jsonify(exc.body())
+        if exc.status in (400, 408, 413):
+            # the rest of the body was not read: the connection cannot be reused
+            resp.headers["Connection"] = "close"
+        return resp, exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

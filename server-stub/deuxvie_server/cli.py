@@ -7,11 +7,29 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+from sqlalchemy.orm import Session
 
 from deuxvie_server import stations
 from deuxvie_server.config import DEFAULT_DB_URL, Config
-from deuxvie_server.db import current_revision, make_engine, make_sessionmaker, upgrade
+from deuxvie_server.db import (
+    current_revision,
+    make_engine,
+    make_sessionmaker,
+    upgrade,
+    write_engine,
+    write_transaction,
+    writer_queue,
+)
 from deuxvie_server.errors import ApiError
+
+# Threads per gunicorn worker. gthread gives a connection a thread from when its request is
+# readable until answered, including the time its body takes to arrive: with 4 threads x 3
+# workers, 32 clients trickling bodies held every thread and normal requests waited 30 s+
+# (issue 11 item 6; tests/server/test_harden_slow_clients.py). 32 threads a worker leaves
+# room beside them while bodies.py cuts the tricklers after their grace time.
+THREADS = 32
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -28,13 +46,37 @@ def _sessions(url: str):  # type: ignore[no-untyped-def]
     return make_sessionmaker(engine)
 
 
+def _write(url: str) -> AbstractContextManager[Session]:
+    """A write transaction queued with the running service's writers (db.write_transaction:
+    the same flock queue and BEGIN IMMEDIATE on SQLite)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return write_transaction(make_sessionmaker(write_engine(engine)), writer_queue(engine))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers is None:
         args.workers = (os.cpu_count() or 1) + 1
-    config = Config(db_url=args.db, admin_token=args.admin_token or
-                    os.environ.get("DEUXVIE_ADMIN_TOKEN") or None,
+    if args.admin_token is not None:
+        # argv is world-readable in /proc/*/cmdline and ps (issue 11 item 13)
+        print("deuxvie-server: --admin-token is refused (visible in ps); use "
+              "DEUXVIE_ADMIN_TOKEN or --admin-token-file FILE", file=sys.stderr)
+        return 2
+    token = os.environ.get("DEUXVIE_ADMIN_TOKEN") or None
+    if args.admin_token_file:
+        try:
+            with open(args.admin_token_file, encoding="utf-8") as fh:
+                token = fh.read().strip() or None
+        except OSError as exc:
+            print(f"deuxvie-server: {args.admin_token_file}: {exc.strerror}", file=sys.stderr)
+            return 2
+    # certificate URLs and the PDF link never come from the Host header: the public URL
+    # from the environment, else the address served
+    public_url = (os.environ.get("DEUXVIE_PUBLIC_URL") or
+                  f"http://{args.host}:{args.port}").rstrip("/")
+    config = Config(db_url=args.db, admin_token=token, public_url=public_url,
                     service_key_path=args.service_key)
-    print(f"deuxvie-server: http://{args.host}:{args.port}/ (db {args.db}, "
+    print(f"deuxvie-server: http://{args.host}:{args.port}/ ({public_url}, db {args.db}, "
           f"{args.workers or 'werkzeug'} workers)", file=sys.stderr)
     if args.workers == 0:  # one process, werkzeug's server (debugging)
         from werkzeug.serving import run_simple
@@ -58,7 +100,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    with _sessions(args.db).begin() as session:
+    with _write(args.db) as session:
         token = stations.create_enrolment_token(
             session, args.note, dt.timedelta(hours=args.ttl_hours)
         )
@@ -67,7 +109,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token_create(args: argparse.Namespace) -> int:
-    with _sessions(args.db).begin() as session:
+    with _write(args.db) as session:
         token = stations.create_admin_token(session, args.note)
     print(token)
     return 0
@@ -75,7 +117,7 @@ def cmd_admin_token_create(args: argparse.Namespace) -> int:
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
     try:
-        with _sessions(args.db).begin() as session:
+        with _write(args.db) as session:
             station = stations.revoke(session, args.station_id)
             print(f"station {station.id} revoked at {station.revoked_at}")
     except ApiError as exc:
@@ -105,15 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--admin-token", help="accept this admin token (else DEUXVIE_ADMIN_TOKEN "
-                   "or tokens made by `admin-token create`)")
+    p.add_argument("--admin-token", help=argparse.SUPPRESS)  # refused: shows in ps
+    p.add_argument("--admin-token-file", metavar="FILE",
+                   help="accept the admin token this file holds (else DEUXVIE_ADMIN_TOKEN, "
+                        "or tokens made by `admin-token create`; never on the command line)")
     p.add_argument("--service-key", default=os.environ.get("DEUXVIE_SERVICE_KEY") or None,
                    help="PEM file of the service's receipt-signing key, created on first "
                         "start (env DEUXVIE_SERVICE_KEY; default: beside a SQLite database)")
     p.add_argument("--workers", type=int, default=None,
                    help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
                         "process, for debugging)")
-    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help=f"threads per worker (default {THREADS}: a thread waiting on a slow "
+                        "client's body costs no CPU, see docs/deployment.md)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database maintenance")

@@ -4,6 +4,7 @@ row is written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -76,6 +77,8 @@ class _Upserts:
         )
 
 
+# a station's clock may run a little ahead of the service's
+CLOCK_SKEW = dt.timedelta(days=1)
 _UPSERTS = {"sqlite": _Upserts.of(sqlite), "postgresql": _Upserts.of(postgresql)}
 _INSERT_ERASURES = _erasures.insert()
 
@@ -173,6 +176,23 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def signed_part(envelope: dict[str, Any], verified: wire.Verified) -> dict[str, Any]:
+    """The envelope as stored and served: payload, payloadType and the signature that
+    verified. Anything else a sender added (top-level fields, other signature entries or
+    their extra fields) is covered by no signature, so it is dropped rather than served
+    under the certificate's name (issue 11 item 8)."""
+    return {"payload": envelope["payload"], "payloadType": verified.payload_type,
+            "signatures": [{"keyid": verified.keyid, "sig": verified.sig}]}
+
+
+def identity_of(report: dict[str, Any]) -> str:
+    """The device identity hash recomputed from the signed facts (wire.identity, the same
+    function the agent uses)."""
+    dev = report["device"]
+    return wire.device_identity_hash(dev["vendor"], dev["model"], dev["serial"],
+                                     dev["chassis_type"], dev["macs"])
+
+
 def _existing(conn: Connection, uuid: str, payload_sha256: str) -> IngestResult:
     """The stored report `uuid` (it exists): a replay if its bytes are the same, else 409."""
     old = conn.execute(_FIND_REPORT, {"rid": uuid}).one()
@@ -216,8 +236,17 @@ def ingest(
         raise ApiError(
             403, "station_mismatch", "the report names another station than the key that signed it"
         )
+    if identity_of(report) != report["device"]["identity_hash"]:
+        # the hash is the device registry's key: taken from the report, a station could
+        # file a report about one machine under another's record (issue 11 item 11)
+        raise ApiError(422, "identity_mismatch", "device.identity_hash is not the hash of "
+                       "the report's vendor, model, serial, chassis type and MACs")
+    created = wire.parse_datetime(report["created_at"])
+    if created is not None and created > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+        raise ApiError(422, "schema_invalid", "report does not follow the schema",
+                       [f"/created_at: {report['created_at']!r} is in the future"])
     payload_sha256 = hashlib.sha256(verified.payload).hexdigest()
-    envelope_text = json.dumps(envelope, separators=(",", ":"))
+    envelope_text = json.dumps(signed_part(envelope, verified), separators=(",", ":"))
     with write_lock, write_engine.begin() as conn:
         state = conn.execute(_STATION_STATE, {"sid": station_id}).first()
         if state is None or state.revoked_at is not None:

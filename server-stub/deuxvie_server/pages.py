@@ -29,6 +29,7 @@ from deuxvie_server import queries
 from deuxvie_server.auth import COOKIE, is_admin, presented_token
 from deuxvie_server.i18n import pick_lang, translate
 from deuxvie_server.models import Device, Donor, Lot, Report
+from deuxvie_server.redirects import safe_next
 from deuxvie_server.verification import verify_stored
 
 bp = Blueprint("pages", __name__)
@@ -82,15 +83,13 @@ def _bytes_filter(n: int | None, lang: str = "fr") -> str:
 
 @bp.get("/login")
 def login() -> str:
-    return render("login.html", next=request.args.get("next", "/"), error=False)
+    return render("login.html", next=safe_next(request.args.get("next")), error=False)
 
 
 @bp.post("/login")
 def login_post() -> Any:
     token = request.form.get("token", "")
-    target = request.form.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"  # never redirect off-site
+    target = safe_next(request.form.get("next"))  # never off-site (redirects.py)
     if not is_admin(token):
         return render("login.html", next=target, error=True), 401
     resp = redirect(target)
@@ -253,7 +252,7 @@ def certificate_pdf(rid: UUID) -> Response:
     if not verification["valid"]:
         verification["message"] = f"{translate(lang, 'invalid_text')} ({verification['reason']})"
     config = current_app.extensions["deuxvie"]["config"]
-    server = (config.public_url or request.host_url).rstrip("/")
+    server = (config.public_url or request.host_url).rstrip("/")  # serve sets public_url
     pdf: bytes = render_certificate(report, verification, lang, server=server)
     resp = Response(pdf, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="certificat-{rid}.pdf"'

@@ -62,4 +62,5 @@ def report_errors(report: Any) -> list[str]:
         errors = wire.report_errors(report)
         # Stricter-or-equal: a refusal by the compiled check alone still refuses.
         return errors or [f"/{'/'.join(str(p) for p in exc.path[1:])}: {exc.message}"]
-    return []
+    # what a JSON Schema cannot say: the dates are real instants in a sane window
+    return wire.date_errors(report)

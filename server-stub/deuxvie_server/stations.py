@@ -53,7 +53,10 @@ def enrol(session: Session, token: str, station_id: str, public_key_b64: str) ->
     except wire.EnvelopeError as exc:
         raise ApiError(422, "bad_public_key", str(exc)) from exc
     digest = token_hash(token)
-    row = session.get(EnrolmentToken, digest)
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): racing
+    # enrolments with one token wait here for the first to commit, then see it used,
+    # instead of racing to insert the same station id (IntegrityError, a 500)
+    row = session.get(EnrolmentToken, digest, with_for_update=True)
     if row is None:
         raise ApiError(403, "bad_token", "unknown enrolment token")
     if row.used_at is not None:
@@ -79,7 +82,7 @@ def enrol(session: Session, token: str, station_id: str, public_key_b64: str) ->
 
 
 def revoke(session: Session, station_id: str) -> Station:
-    station = session.get(Station, station_id)
+    station = session.get(Station, station_id, with_for_update=True)
     if station is None:
         raise ApiError(404, "not_found", f"no station {station_id!r}")
     if station.revoked_at is None:

@@ -37,7 +37,7 @@ class _Server(BaseApplication):
         return create_app(self.config_obj)
 
 
-def serve(config: Config, host: str, port: int, workers: int, threads: int = 4) -> None:
+def serve(config: Config, host: str, port: int, workers: int, threads: int = 32) -> None:
     """Migrate once in this (master) process, then run `workers` gunicorn workers."""
     upgrade(make_engine(config.db_url))
     # The service key is created here, before the fork, so all workers sign with one key;

@@ -41,6 +41,10 @@ def test_service_serves_the_certificate_pdf(report: dict[str, Any], tmp_path: Pa
         assert enrolled.status_code == 201, enrolled.get_json()
         rep = copy.deepcopy(report)
         rep["station"]["key_id"] = wire.key_id(key.public_key())
+        # the service recomputes the identity hash from the facts (issue 11 item 11)
+        dev = rep["device"]
+        dev["identity_hash"] = wire.device_identity_hash(
+            dev["vendor"], dev["model"], dev["serial"], dev["chassis_type"], dev["macs"])
         posted = client.post("/api/v1/reports", json=wire.sign_report(rep, key))
         assert posted.status_code == 201, posted.get_json()
 

@@ -97,3 +97,54 @@ def post_all(url: str, bodies: list[bytes]) -> list[tuple[bytes, int]]:
     for t in threads:
         t.join(timeout=120)
     return out
+
+
+class ServedProcess:
+    """`deuxvie-server serve` (gunicorn, worker processes) on 127.0.0.1 as deployed; the
+    admin token comes from the environment (never argv, issue 11 item 13)."""
+
+    def __init__(self, db_url: str, workers: int = 2, threads: int | None = 4,
+                 extra: list[str] | None = None, env: dict[str, str] | None = None) -> None:
+        import os
+        import subprocess
+
+        from deuxvie.demo import free_port, server_cli
+
+        self.db_url = db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = [*server_cli(), "serve", "--db", db_url, "--port", str(self.port),
+                     "--workers", str(workers),
+                     *(["--threads", str(threads)] if threads is not None else []),
+                     *(extra or [])]
+        self.env = {**os.environ, "DEUXVIE_ADMIN_TOKEN": ADMIN, **(env or {})}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        import subprocess
+
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        wait_for_port(self.port, 60)
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker (its process group): a power cut."""
+        import os
+        import signal
+
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self) -> str:
+        """Terminate; the server's stderr (its error log)."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=60)
+        except Exception:
+            self.kill()
+            _, err = self.proc.communicate(timeout=30)
+        return err.decode(errors="replace")

@@ -50,7 +50,9 @@ def test_enrolment_token_is_single_use(app: Flask, client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"token": "nope", "station_id": "s1", "public_key": "A" * 43 + "="}, 403, "bad_token"),
+        # a real key: the all-zero one ("A" * 43 + "=") is refused as small-order (issue 11)
+        ({"token": "nope", "station_id": "s1",
+          "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="}, 403, "bad_token"),
         ({"station_id": "s1", "public_key": "x"}, 422, "bad_field"),
         ({"token": "T", "station_id": "../etc", "public_key": "x"}, 422, "bad_station_id"),
         ({"token": "T", "station_id": "s1", "public_key": "AAAA"}, 422, "bad_public_key"),

@@ -6,6 +6,7 @@ honoured by every worker although each caches station keys (ingest.KeyCache)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -28,7 +29,8 @@ def test_worker_processes_store_races_once_and_share_revocation(
     db_url = app.extensions["deuxvie"]["config"].db_url
     port = free_port()
     proc = subprocess.Popen([SERVER, "serve", "--db", db_url, "--port", str(port),
-                             "--workers", "3", "--threads", "2", "--admin-token", ADMIN],
+                             "--workers", "3", "--threads", "2"],
+                            env={**os.environ, "DEUXVIE_ADMIN_TOKEN": ADMIN},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -43,7 +43,14 @@ from deuxvie.wire.receipt import (
     payload_sha256,
     verify_receipt,
 )
-from deuxvie.wire.schema import SCHEMA_VERSION, report_errors, report_schema, validate_report
+from deuxvie.wire.schema import (
+    SCHEMA_VERSION,
+    date_errors,
+    parse_datetime,
+    report_errors,
+    report_schema,
+    validate_report,
+)
 
 __all__ = [
     "PAYLOAD_TYPE",
@@ -59,6 +66,7 @@ __all__ = [
     "Verified",
     "WireError",
     "canonical_json",
+    "date_errors",
     "decode_payload_json",
     "device_identity_hash",
     "generate_private_key",
@@ -66,6 +74,7 @@ __all__ = [
     "load_private_key",
     "make_receipt",
     "pae",
+    "parse_datetime",
     "parse_envelope",
     "payload_sha256",
     "private_key_pem",

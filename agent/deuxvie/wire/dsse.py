@@ -16,8 +16,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from deuxvie.wire import strictjson
+from deuxvie.wire.edpoint import PointError, check_point, check_signature
 from deuxvie.wire.errors import EnvelopeError, PayloadTypeError, SignatureError, UnknownKeyError
-from deuxvie.wire.keys import key_id
+from deuxvie.wire.keys import key_id, public_key_raw
 
 PAYLOAD_TYPE = "application/vnd.deuxvie.report+json;version=1"
 
@@ -63,6 +65,7 @@ class Verified:
     payload: bytes
     payload_type: str
     keyid: str
+    sig: str = ""  # the base64 signature that verified, as the envelope had it
 
 
 def _b64(value: object, what: str) -> bytes:
@@ -77,8 +80,8 @@ def _b64(value: object, what: str) -> bytes:
 def parse_envelope(raw: bytes | str) -> dict[str, Any]:
     """The envelope's JSON (not the payload's). Raises EnvelopeError."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = strictjson.loads(raw)
+    except strictjson.StrictJsonError as exc:
         raise EnvelopeError(f"envelope is not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise EnvelopeError("envelope must be a JSON object")
@@ -119,10 +122,13 @@ def verify(
             continue
         known = True
         try:
+            # a key handed over by `lookup` may predate the enrolment check (stored rows)
+            check_point(public_key_raw(key), "public key")
+            check_signature(sig)
             key.verify(sig, message)
-        except InvalidSignature:
+        except (InvalidSignature, PointError):
             continue
-        return Verified(payload=payload, payload_type=ptype, keyid=kid)
+        return Verified(payload=payload, payload_type=ptype, keyid=kid, sig=entry["sig"])
     if not known:
         raise UnknownKeyError("no signature from a known, unrevoked station key")
     raise SignatureError("signature does not verify: the report was altered or mis-signed")
@@ -130,6 +136,6 @@ def verify(
 
 def decode_payload_json(verified: Verified) -> Any:
     try:
-        return json.loads(verified.payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return strictjson.loads(verified.payload)
+    except strictjson.StrictJsonError as exc:
         raise EnvelopeError(f"payload is not JSON: {exc}") from exc

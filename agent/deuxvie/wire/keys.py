@@ -16,6 +16,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from deuxvie.wire.edpoint import PointError, check_point
 from deuxvie.wire.errors import EnvelopeError
 
 PRIVATE_KEY_MODE = 0o600
@@ -39,14 +40,24 @@ def public_key_b64(key: Ed25519PublicKey) -> str:
     return base64.b64encode(public_key_raw(key)).decode("ascii")
 
 
+def public_key_from_raw(raw: bytes) -> Ed25519PublicKey:
+    """The key, refused when its encoding is non-canonical or of small order (edpoint.py:
+    OpenSSL would accept the all-zero key, for which signatures can be forged)."""
+    if len(raw) != 32:
+        raise EnvelopeError(f"an Ed25519 public key has 32 bytes, got {len(raw)}")
+    try:
+        check_point(raw, "public key")
+    except PointError as exc:
+        raise EnvelopeError(str(exc)) from exc
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def public_key_from_b64(text: str) -> Ed25519PublicKey:
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise EnvelopeError("public key is not valid base64") from exc
-    if len(raw) != 32:
-        raise EnvelopeError(f"an Ed25519 public key has 32 bytes, got {len(raw)}")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return public_key_from_raw(raw)
 
 
 def private_key_pem(key: Ed25519PrivateKey) -> bytes:

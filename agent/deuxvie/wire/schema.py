@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from importlib import resources
@@ -14,6 +15,11 @@ from deuxvie.wire.errors import ReportSchemaError
 
 SCHEMA_VERSION = 2  # 2: the `functions` array (issue #12)
 MAX_ERRORS_REPORTED = 20
+# Dates a report may carry: the schema's pattern accepts 9999-99-99T99:99:99Z; a report
+# dated 0001 or 9999 was shown VALID (issue 11 item 8). Before 2000 is a station's dead RTC
+# battery at best; the service also refuses a created_at in its own future (ingest).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 @functools.cache
@@ -69,12 +75,50 @@ def report_errors(report: Any) -> list[str]:
     """Every violation as "path: message", best first (empty when valid)."""
     leaves = [leaf for err in _validator().iter_errors(report) for leaf in _leaves(err)]
     errors = sorted(leaves, key=lambda e: (len(e.absolute_path), e.message))
+    if not errors:
+        return date_errors(report)
     out = []
     for err in errors[:MAX_ERRORS_REPORTED]:
         path = "/" + "/".join(str(p) for p in err.absolute_path)
         msg = err.message if len(err.message) <= 300 else err.message[:300] + "…"
         out.append(f"{path}: {msg}")
     return out
+
+
+def parse_datetime(text: str) -> dt.datetime | None:
+    """An RFC 3339 date-time (the schema's pattern already checked its shape) as an aware
+    datetime, or None when it names no real instant (month 13, February 30, 25:00)."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def _dates(report: dict[str, Any]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = [("/created_at", report.get("created_at"))]
+    for section in ("erasure", "diagnostics"):
+        items = report.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if isinstance(item, dict):
+                out += [(f"/{section}/{i}/{k}", item.get(k)) for k in ("started_at", "ended_at")]
+    return out
+
+
+def date_errors(report: Any) -> list[str]:
+    """Every date-time field of a report that is not a real instant in [2000, 2100)."""
+    if not isinstance(report, dict):
+        return []
+    errors = []
+    for path, value in _dates(report):
+        if not isinstance(value, str):
+            continue  # absent or null: the schema's business
+        when = parse_datetime(value)
+        if when is None:
+            errors.append(f"{path}: {value[:40]!r} is not a real RFC 3339 date-time")
+        elif not EARLIEST <= when < LATEST:
+            errors.append(f"{path}: {value[:40]!r} is outside {EARLIEST:%Y}..{LATEST:%Y}")
+    return errors
 
 
 def validate_report(report: Any) -> None:
