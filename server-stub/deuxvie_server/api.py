@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from importlib import resources
 from typing import Any
@@ -11,8 +12,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import queries, stations
-from deuxvie_server.auth import admin_required
+from deuxvie_server import accounts, queries, stations
+from deuxvie_server.accounts import Principal
+from deuxvie_server.auth import admin_required, api_auth
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
 from deuxvie_server.models import Device, Report, Station
@@ -107,6 +109,44 @@ def create_token() -> tuple[Response, int]:
     with sessions().begin() as session:
         token = stations.create_enrolment_token(session, note)
     return jsonify({"token": token}), 201
+
+
+@bp.get("/api/v1/admin-tokens")
+@api_auth()
+def list_admin_tokens(who: Principal) -> Response:
+    """The caller's own API tokens; a network_admin sees everyone's."""
+    with sessions()() as session:
+        rows = accounts.list_tokens(session, who.user_id, everyone=who.is_network_admin)
+        names = {u.id: u.username for u in session.scalars(select(accounts.User))}
+        return jsonify({"items": [accounts.token_json(r, names.get(r.user_id or -1))
+                                  for r in rows]})
+
+
+@bp.post("/api/v1/admin-tokens")
+@api_auth()
+def create_admin_token(who: Principal) -> tuple[Response, int]:
+    """A new API token for the caller (the bootstrap token makes user-less network_admin
+    tokens), shown once."""
+    data = _json_object() if request.content_length else {}
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 200):
+        raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
+    days = data.get("ttl_days", accounts.DEFAULT_TOKEN_TTL.days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ApiError(422, "bad_field", "'ttl_days' must be an integer in 1..366")
+    with sessions().begin() as session:
+        token, row = accounts.create_token(session, who.user_id, note, dt.timedelta(days=days))
+        body = accounts.token_json(row, who.name)
+    return jsonify({"token": token, **body}), 201
+
+
+@bp.post("/api/v1/admin-tokens/<token_id>/revoke")
+@api_auth()
+def revoke_admin_token(token_id: str, who: Principal) -> Response:
+    with sessions().begin() as session:
+        row = accounts.revoke_token(session, token_id, who)
+        body = accounts.token_json(row)
+    return jsonify(body)
 
 
 @bp.post("/api/v1/reports")

@@ -8,6 +8,7 @@ import functools
 import importlib
 import importlib.util
 import io
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID
@@ -25,10 +26,18 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import queries
-from deuxvie_server.auth import COOKIE, is_admin, presented_token
+from deuxvie_server import accounts, queries
+from deuxvie_server.accounts import Principal
+from deuxvie_server.auth import (
+    COOKIE,
+    CSRF_COOKIE,
+    page_principal,
+    session_principal,
+    token_principal,
+)
 from deuxvie_server.i18n import pick_lang, translate
 from deuxvie_server.models import Device, Donor, Lot, Report
+from deuxvie_server.security import same
 from deuxvie_server.verification import verify_stored
 
 bp = Blueprint("pages", __name__)
@@ -41,22 +50,87 @@ def sessions() -> sessionmaker[Session]:
     return sm
 
 
+# Forms posted without a session (login, attestation check) carry a double-submit token:
+# the form field must equal the SameSite=Strict cookie set with the form (OWASP CSRF
+# Prevention Cheat Sheet, "Signed double-submit cookie"; a cross-site page can read
+# neither).
+PRE_SESSION_FORMS = ("/login", "/attestation/verify")
+
+
+def csrf_token() -> str:
+    found = session_principal()
+    if found is not None:
+        return found[1]
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request, "_dv_new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request._dv_new_csrf = token  # type: ignore[attr-defined]
+    return token
+
+
+@bp.before_app_request
+def _check_csrf() -> None:
+    if request.method != "POST" or request.path.startswith("/api/") or \
+            request.blueprint != "pages":
+        return
+    sent = request.form.get("csrf_token", "")
+    found = session_principal()
+    if request.path in PRE_SESSION_FORMS and found is None:
+        want = request.cookies.get(CSRF_COOKIE, "")
+    else:
+        want = found[1] if found is not None else ""
+    if not sent or not want or not same(sent, want):
+        abort(403, description="CSRF token missing or wrong: reload the form")
+
+
+@bp.after_app_request
+def _set_csrf_cookie(resp: Response) -> Response:
+    new = getattr(request, "_dv_new_csrf", None)
+    if new:
+        resp.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="Strict",
+                        secure=_https())
+    return resp
+
+
+def _https() -> bool:
+    public = current_app.extensions["deuxvie"]["config"].public_url or ""
+    return request.is_secure or public.startswith("https://")
+
+
 def render(template: str, **ctx: Any) -> str:
     lang = pick_lang()
+    who = page_principal()
     return render_template(
         template, lang=lang, other_lang="en" if lang == "fr" else "fr",
-        t=lambda key, **kw: translate(lang, key, **kw), **ctx,
+        t=lambda key, **kw: translate(lang, key, **kw), csrf=csrf_token(), who=who,
+        logged_in=session_principal() is not None, **ctx,
     )
 
 
-def admin_page(view: F) -> F:
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not is_admin(presented_token()):
-            return redirect(url_for("pages.login", next=request.full_path))
-        return view(*args, **kwargs)
+def page_auth(*roles: str) -> Callable[[F], F]:
+    """Pages for these roles (all roles when none given): no login -> the login form; a
+    logged-in user of another role -> 403. The view gets the caller as `who`."""
 
-    return wrapper  # type: ignore[return-value]
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            who = page_principal()
+            if who is None:
+                return redirect(url_for("pages.login", next=request.full_path))
+            if roles and who.role not in roles:
+                abort(403)
+            return view(*args, who=who, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def admin_page(view: F) -> F:
+    """The registry pages (devices, donors, lots, exports): network_admin."""
+    inner = page_auth(accounts.NETWORK_ADMIN)(
+        functools.wraps(view)(lambda *a, who, **kw: view(*a, **kw)))
+    return inner  # type: ignore[return-value]
 
 
 UNITS = {"fr": ("o", "ko", "Mo", "Go", "To"), "en": ("B", "kB", "MB", "GB", "TB")}
@@ -85,22 +159,52 @@ def login() -> str:
     return render("login.html", next=request.args.get("next", "/"), error=False)
 
 
+def _login_principal() -> Principal | None:
+    username = request.form.get("username", "").strip()
+    if username:
+        with sessions()() as session:
+            return accounts.authenticate(session, username[:100],
+                                         request.form.get("password", "")[:1000])
+    # the bootstrap admin token (or a stored API token) still opens a session
+    return token_principal(request.form.get("token", ""))
+
+
 @bp.post("/login")
 def login_post() -> Any:
-    token = request.form.get("token", "")
     target = request.form.get("next", "/")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"  # never redirect off-site
-    if not is_admin(token):
+    who = _login_principal()
+    if who is None:
         return render("login.html", next=target, error=True), 401
+    with sessions().begin() as session:
+        sid, _csrf = accounts.open_session(session, who)
     resp = redirect(target)
-    resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=8 * 3600)
+    # the cookie holds a random session id (web_sessions), never a token (issue 11 #13)
+    resp.set_cookie(COOKIE, sid, httponly=True, samesite="Strict", secure=_https(),
+                    max_age=int(accounts.SESSION_TTL.total_seconds()))
+    resp.delete_cookie(CSRF_COOKIE)
+    return resp
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    sid = request.cookies.get(COOKIE)
+    if sid:
+        with sessions().begin() as session:
+            accounts.end_session(session, sid)
+    resp = redirect(url_for("pages.login"))
+    resp.delete_cookie(COOKIE)
     return resp
 
 
 @bp.get("/")
-@admin_page
-def index() -> Any:
+@page_auth()
+def index(who: Principal) -> Any:
+    if who.role == accounts.DONOR_VIEWER and who.donor_id:
+        return redirect(url_for("pages.donor_bilan", donor_id=who.donor_id))
+    if who.role != accounts.NETWORK_ADMIN:
+        return redirect(url_for("pages.network_bilan"))
     return redirect(url_for("pages.devices"))
 
 
