@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import accounts, queries, stations
+from deuxvie_server import accounts, bilan, intake, queries, service_key, stations
 from deuxvie_server.accounts import Principal
 from deuxvie_server.auth import admin_required, api_auth
 from deuxvie_server.errors import ApiError
@@ -64,6 +64,12 @@ def _page() -> tuple[int, int]:
 def openapi() -> Response:
     text = resources.files("deuxvie_server").joinpath("openapi.json").read_text("utf-8")
     return Response(text, mimetype="application/json")
+
+
+@bp.get("/api/v1/service-key")
+def service_public_key() -> Response:
+    """The key that signs the donors' attestations (verify-attestation --server uses it)."""
+    return jsonify(service_key.public_json(service_key.of_app(current_app.extensions["deuxvie"])))
 
 
 @bp.post("/api/v1/stations/enrol")
@@ -221,6 +227,131 @@ def donor_ledger(donor_id: str) -> Response:
         if session.get(queries.Donor, donor_id) is None:
             raise ApiError(404, "not_found", f"no donor {donor_id!r}")
         return jsonify({"donor_id": donor_id, **queries.donor_ledger(session, donor_id).as_dict()})
+
+
+WRITERS = (accounts.OPERATOR, accounts.WORKSHOP_ADMIN, accounts.NETWORK_ADMIN)
+
+
+def _write_session() -> Any:
+    """A write transaction: BEGIN IMMEDIATE on SQLite (db._sqlite_begin), as ingest does, so
+    a decision racing a report upload waits for the lock instead of failing."""
+    ext = current_app.extensions["deuxvie"]
+    return sessionmaker(ext["write_engine"], expire_on_commit=False).begin()
+
+
+@bp.post("/api/v1/lots")
+@api_auth(*WRITERS)
+def create_lot(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        lot = intake.create_lot(session, who, data)
+        body = queries.lot_json(lot)
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/lots/<lot_id>/items")
+@api_auth(*WRITERS)
+def add_items(lot_id: str, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        items = intake.add_items(session, who, lot_id, data)
+        lot = session.get(intake.Lot, lot_id)
+        body = {"lot_id": lot_id, "count": len(items),
+                "items": [intake.item_json(i, lot) for i in items]}
+    return jsonify(body), 201
+
+
+@bp.get("/api/v1/items/<int:item_id>")
+@api_auth()
+def get_item(item_id: int, who: Principal) -> Response:
+    with sessions()() as session:
+        item, lot = intake.readable_item(session, who, item_id)
+        body = intake.item_json(item, lot)
+        body["history"] = intake.history_json(session, item)
+        if item.category in intake.DATA_BEARING:
+            body["erasure"] = intake.erasure_evidence(session, item).as_dict()
+    return jsonify(body)
+
+
+@bp.post("/api/v1/items/<int:item_id>/decisions")
+@api_auth(*WRITERS)
+def decide(item_id: int, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        event = intake.decide(session, who, item_id, data)
+        item, lot = intake.readable_item(session, who, item_id)
+        body = intake.item_json(item, lot)
+        body["decision"] = {"from": event.from_state, "to": event.to_state,
+                            "reason": event.reason, "by": event.actor}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/packs")
+@api_auth(*WRITERS)
+def create_pack(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        pack = intake.create_pack(session, who, data)
+        items = session.scalars(select(intake.Item).where(intake.Item.pack_id == pack.id)
+                                .order_by(intake.Item.id)).all()
+        body = {"id": pack.id, "workshop_id": pack.workshop_id, "note": pack.note,
+                "items": [i.id for i in items], "state": intake.IN_PACK}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/packs/<int:pack_id>/distribution")
+@api_auth(*WRITERS)
+def distribute(pack_id: int, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        dist = intake.distribute(session, who, pack_id, data)
+        body = {"id": dist.id, "pack_id": dist.pack_id, "structure": dist.structure,
+                "date": dist.date.isoformat(), "pseudonymous_ref": dist.pseudonymous_ref,
+                "criterion": dist.criterion}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/weee-batches")
+@api_auth(*WRITERS)
+def create_weee_batch(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        batch = intake.create_weee_batch(session, who, data)
+        n = len(session.scalars(select(intake.Item.id).where(
+            intake.Item.weee_batch_id == batch.id)).all())
+        body = {"id": batch.id, "workshop_id": batch.workshop_id,
+                "organisation": batch.organisation, "slip_number": batch.slip_number,
+                "date": batch.date.isoformat(), "weights_kg": json.loads(batch.weights_kg),
+                "total_kg": batch.total_kg, "items": n}
+    return jsonify(body), 201
+
+
+def year_arg() -> int:
+    raw = request.args.get("year", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= 2100):
+        raise ApiError(400, "bad_query", "year=YYYY (2000..2100) is required")
+    return int(raw)
+
+
+def bilan_scope(session: Session, who: Principal, donor_id: str, year: int) -> bilan.Scope:
+    """The part of a donor's balance the caller may see (403 / 404 as due)."""
+    if not who.may_read_donor(donor_id):
+        raise ApiError(403, "forbidden", "a donor_viewer sees its own donor only")
+    if len(donor_id) > 128 or session.get(queries.Donor, donor_id) is None:
+        raise ApiError(404, "not_found", f"no donor {donor_id!r}")
+    workshop = who.workshop_filter()
+    if workshop is None and who.is_network_admin:
+        asked = request.args.get("workshop")
+        workshop = asked[:64] if asked else None
+    return bilan.Scope(year=year, donor_id=donor_id, workshop_id=workshop)
+
+
+@bp.get("/api/v1/donors/<donor_id>/bilan")
+@api_auth()
+def donor_bilan(donor_id: str, who: Principal) -> Response:
+    year = year_arg()
+    with sessions()() as session:
+        return jsonify(bilan.balance(session, bilan_scope(session, who, donor_id, year)))
 
 
 @bp.get("/c/<uuid:rid>.json")

@@ -147,6 +147,45 @@ def cmd_station_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attestation(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from deuxvie_server.attestation import write_attestation
+
+    if (args.lot is None) == (args.year is None):
+        print("deuxvie-server: give --lot or --year", file=sys.stderr)
+        return 2
+    pdf, sig = write_attestation(args.db, args.donor, Path(args.out), lot_id=args.lot,
+                                 year=args.year, server=args.server, lang=args.lang)
+    print(pdf)
+    print(sig)
+    return 0
+
+
+def cmd_verify_attestation(args: argparse.Namespace) -> int:
+    """Exit 0 and VALID, or exit 1 and INVALID with the reason."""
+    from pathlib import Path
+
+    from deuxvie_server import service_key
+
+    pdf = Path(args.pdf).read_bytes()
+    sig = Path(args.sig or args.pdf + ".sig").read_bytes()
+    if args.public_key:
+        public = args.public_key
+    elif args.server:
+        import requests
+
+        resp = requests.get(args.server.rstrip("/") + "/api/v1/service-key", timeout=10)
+        resp.raise_for_status()
+        public = resp.json()["public_key"]
+    else:
+        key_path = Path(args.key_file) if args.key_file else service_key.default_path(args.db)
+        public = service_key.public_json(service_key.load_or_create(key_path))["public_key"]
+    ok, why = service_key.verify_file(pdf, sig, public)
+    print(f"{'VALIDE / VALID' if ok else 'INVALIDE / INVALID'}: {why}")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deuxvie-server", description=(
         "Service de coordination deuxvie / deuxvie coordination service"))
@@ -223,6 +262,30 @@ def build_parser() -> argparse.ArgumentParser:
     q = ssub.add_parser("list", help="list stations")
     _db_arg(q)
     q.set_defaults(func=cmd_station_list)
+
+    p = sub.add_parser("attestation", help="write a donor's signed erasure attestation "
+                       "(PDF + detached .sig)")
+    _db_arg(p)
+    p.add_argument("donor")
+    p.add_argument("--lot")
+    p.add_argument("--year", type=int)
+    p.add_argument("--out", default=".", help="directory (default: here)")
+    p.add_argument("--server", default=os.environ.get("DEUXVIE_PUBLIC_URL",
+                                                      "http://127.0.0.1:8080"),
+                   help="base URL printed in the PDF (certificate links)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr")
+    p.set_defaults(func=cmd_attestation)
+
+    p = sub.add_parser("verify-attestation", help="check an attestation PDF against its "
+                       ".sig and the service's public key")
+    p.add_argument("pdf")
+    p.add_argument("--sig", help="default: PDF path + .sig")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--server", help="fetch the key from SERVER/api/v1/service-key")
+    key.add_argument("--public-key", help="the service's public key (base64)")
+    key.add_argument("--key-file", help="the service's key file (on the server itself)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_verify_attestation)
     return parser
 
 
