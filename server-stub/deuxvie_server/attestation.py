@@ -51,7 +51,7 @@ class ItemRow:
     category: str
     serial: str
     state: str
-    outcome: str  # ERASED | DESTROYED | NOT_ERASED
+    outcome: str  # ERASED | DESTROYED | PENDING (still in the workshop, not erased yet)
     why: str | None
     certificate_uuid: str | None
     disks: tuple[DiskRow, ...]
@@ -72,7 +72,7 @@ class Attestation:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {"ERASED": 0, "DESTROYED": 0, "NOT_ERASED": 0}
+        out = {"ERASED": 0, "DESTROYED": 0, "PENDING": 0}
         for r in self.rows:
             out[r.outcome] += 1
         return out
@@ -111,6 +111,8 @@ def collect(session: Session, donor_id: str, lot_id: str | None = None,
             others[item.category] = others.get(item.category, 0) + 1
             continue
         rows.append(_row(session, item))
+    order = {"ERASED": 0, "DESTROYED": 1, "PENDING": 2}
+    rows.sort(key=lambda r: (order[r.outcome], r.item_id))  # the proof first, then the rest
     if lot_id is not None:
         lot = lots[0]
         scope = f"{lot.id} — {lot.reference or ''} ({lot.received_on or '?'})"
@@ -165,7 +167,8 @@ def _row(session: Session, item: Item) -> ItemRow:
         if not disks:
             disks = [DiskRow("(n° non relevé / not recorded)", "—", "—", "DESTROYED", False)]
     else:
-        outcome, why = "NOT_ERASED", ev.reason
+        # the decision gate keeps it in the workshop until it is erased or destroyed
+        outcome, why = "PENDING", f"{item.state}: {ev.reason}"
     return ItemRow(item.id, item.asset_tag or "—", item.category, item.serial or "—",
                    item.state, outcome, why, ev.report_uuid if ev.signature_valid else None,
                    tuple(disks))
@@ -229,15 +232,17 @@ def render_pdf(att: Attestation, server: str, key_id: str, lang: str = "fr") -> 
     _kv(pdf, head)
     c = att.counts
     pdf.ln(2)
-    ok = c["NOT_ERASED"] == 0
+    ok = c["PENDING"] == 0
     pdf.set_font("DejaVu", "B", 11)
     pdf.set_text_color(*(_GREEN if ok else _RED))
     pdf.multi_cell(0, 6, _t(
         lang,
         f"{len(att.rows)} appareils porteurs de données : {c['ERASED']} effacés (certificat "
-        f"VALIDE), {c['DESTROYED']} stockage détruit, {c['NOT_ERASED']} non effacés",
+        f"VALIDE), {c['DESTROYED']} stockage détruit, {c['PENDING']} pas encore effacés "
+        "(encore à l'atelier)",
         f"{len(att.rows)} data-bearing items: {c['ERASED']} erased (VALID certificate), "
-        f"{c['DESTROYED']} storage destroyed, {c['NOT_ERASED']} not erased"),
+        f"{c['DESTROYED']} storage destroyed, {c['PENDING']} not erased yet (still in the "
+        "workshop)"),
         new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     _balance(pdf, att.balance, lang)
@@ -290,10 +295,15 @@ def _balance(pdf: FPDF, b: dict[str, Any], lang: str) -> None:
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-_COLS = ((20, "N° inventaire", "Asset tag"), (18, "Type", "Type"),
-         (26, "N° série", "Serial"), (34, "Disque", "Disk serial"),
-         (14, "Méthode", "Method"), (16, "Vérif.", "Verif."),
-         (24, "Statut", "Status"), (34, "Certificat", "Certificate"))
+_COLS = ((23, "N° inventaire", "Asset tag"), (18, "Type", "Type"),
+         (24, "N° série", "Serial"), (32, "Disque", "Disk serial"),
+         (14, "Méthode", "Method"), (14, "Vérif.", "Verif."),
+         (29, "Statut", "Status"), (32, "Certificat", "Certificate"))
+_STATUS = {"ERASED": ("EFFACÉ", "ERASED"), "ERASED_WITH_WARNINGS": ("EFFACÉ (réserves)",
+           "ERASED (warnings)"), "DESTROYED": ("DÉTRUIT", "DESTROYED"),
+           "PENDING": ("EN ATTENTE", "PENDING"), "MISSING": ("NON EFFACÉ (absent)",
+           "NOT ERASED (missing)"), "FAILED": ("ÉCHEC", "FAILED"),
+           "INTERRUPTED": ("INTERROMPU", "INTERRUPTED"), "SKIPPED": ("NON EFFACÉ", "SKIPPED")}
 
 
 def _items(pdf: FPDF, att: Attestation, server: str, lang: str) -> None:
@@ -330,7 +340,8 @@ def _items(pdf: FPDF, att: Attestation, server: str, lang: str) -> None:
             color = _GREEN if d.certified else _RED
             pdf.set_text_color(*color)
             pdf.set_font("DejaVu", "B", 7)
-            pdf.cell(_COLS[6][0], line_h, _fit(pdf, d.status, _COLS[6][0]))
+            fr, en = _STATUS.get(d.status, (d.status, d.status))
+            pdf.cell(_COLS[6][0], line_h, _fit(pdf, _t(lang, fr, en), _COLS[6][0]))
             pdf.set_font("DejaVu", "", 7)
             pdf.set_text_color(0, 0, 0)
         x_cert = x0 + sum(w for w, _f, _e in _COLS[:7])

@@ -287,8 +287,10 @@ def erasure_evidence(session: Session, item: Item) -> ErasureEvidence:
 
     reports = attached_reports(session, item)
     if not reports:
+        known = f"asset tag {item.asset_tag}" + (f", serial {item.serial}" if item.serial
+                                                 else "")
         return ErasureEvidence(None, False, "no agent report is attached to this item "
-                               f"(asset tag {item.asset_tag}, serial {item.serial})", ())
+                               f"({known})", ())
     latest = reports[-1]
     verification = verify_stored(session, latest)
     report = verification.get("report") or {}
@@ -342,6 +344,9 @@ def _require_erasure(session: Session, item: Item, target: str, destruction: boo
         report = session.get(Report, ev.report_uuid)
         if report is not None:
             item.device_id = report.device_id  # linked for good: found by device next time
+            device = session.get(Device, report.device_id)
+            if item.serial is None and device is not None:
+                item.serial = device.serial  # the signed report's system serial
     return {"erasure": ev.as_dict()}
 
 
