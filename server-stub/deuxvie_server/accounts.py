@@ -2,7 +2,7 @@
 
 Passwords: hashlib.scrypt (RFC 7914), n=2**14 r=8 p=1 — OWASP's Password Storage Cheat
 Sheet minimum for scrypt, ~16 MiB and ~50 ms a check here — stored with their parameters so
-they can be raised later. No new dependency: scrypt is in the standard library (ADR 0046).
+they can be raised later. No new dependency: scrypt is in the standard library (ADR 0047).
 Sessions and tokens are random strings stored as SHA-256 (security.token_hash): the
 database alone opens nothing.
 """

@@ -8,6 +8,8 @@ from importlib import resources
 from typing import Any
 from uuid import UUID
 
+from deuxvie import wire
+from deuxvie.wire.glpi import glpi_inventory
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -60,16 +62,23 @@ def _page() -> tuple[int, int]:
     return limit, offset
 
 
+def _service_key_json() -> dict[str, Any]:
+    return service_key.public_json(current_app.extensions["deuxvie"]["service_key"])
+
+
 @bp.get("/api/v1/openapi.json")
 def openapi() -> Response:
     text = resources.files("deuxvie_server").joinpath("openapi.json").read_text("utf-8")
-    return Response(text, mimetype="application/json")
+    doc = json.loads(text)
+    # the receipt-signing key of this instance, for clients that read the API description
+    doc["info"]["x-deuxvie-service-key"] = _service_key_json()
+    return Response(json.dumps(doc, indent=1), mimetype="application/json")
 
 
 @bp.get("/api/v1/service-key")
-def service_public_key() -> Response:
-    """The key that signs the donors' attestations (verify-attestation --server uses it)."""
-    return jsonify(service_key.public_json(service_key.of_app(current_app.extensions["deuxvie"])))
+def get_service_key() -> Response:
+    """The public key that signs delivery receipts (agents pin it at enrolment)."""
+    return jsonify(_service_key_json())
 
 
 @bp.post("/api/v1/stations/enrol")
@@ -82,6 +91,8 @@ def enrol() -> tuple[Response, int]:
     with sessions().begin() as session:
         station = stations.enrol(session, token, station_id, public_key)
         body = queries.station_json(station)
+    # the agent pins this key: it verifies every delivery receipt with it (ADR 0046)
+    body["service_key"] = _service_key_json()
     return jsonify(body), 201
 
 
@@ -161,11 +172,17 @@ def post_report() -> tuple[Response, int]:
     ext = current_app.extensions["deuxvie"]
     result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
                     ext["key_cache"])
+    status = "duplicate" if result.replay else "stored"
+    url = url_for("pages.certificate", rid=UUID(result.uuid), _external=True)
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,
-        "status": "duplicate" if result.replay else "stored",
-        "certificate_url": url_for("pages.certificate", rid=UUID(result.uuid), _external=True),
+        "status": status,
+        "certificate_url": url,
+        # signed proof of delivery: only this moves the report out of the agent's spool
+        "receipt": wire.make_receipt(
+            ext["service_key"], result.uuid, result.payload_sha256, status,
+            dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), url),
     }
     return jsonify(payload), 200 if result.replay else 201
 
@@ -218,6 +235,32 @@ def get_device(device_id: int) -> Response:
         if device is None:
             raise ApiError(404, "not_found", f"no device {device_id}")
         return jsonify(queries.device_json(session, device, with_reports=True))
+
+
+@bp.get("/api/v1/devices/<int:device_id>/glpi.json")
+@admin_required
+def device_glpi(device_id: int) -> Response:
+    """The device's latest report as a GLPI native inventory (deuxvie.wire.glpi, the mapping
+    `deuxvie export glpi` uses), so a network can feed GLPI from the registry. Only a report
+    whose signature still verifies is exported (ADR 0080)."""
+    with sessions()() as session:
+        device = session.get(Device, device_id) if device_id < 2**31 else None
+        if device is None:
+            raise ApiError(404, "not_found", f"no device {device_id}")
+        row = queries.latest_report(session, device.id)
+        if row is None:
+            raise ApiError(404, "not_found", f"device {device_id} has no report")
+        verification = verify_stored(session, row)
+        if not verification["valid"]:
+            raise ApiError(409, "report_invalid",
+                           f"latest report {row.uuid} does not verify: {verification['reason']}")
+        cert = url_for("pages.certificate", rid=UUID(row.uuid), _external=True)
+        agent = (verification["report"].get("agent") or {}).get("version") or "0"
+        doc = glpi_inventory(verification["report"], certificate_url=cert, version=str(agent))
+        resp = jsonify(doc)
+        resp.headers["Content-Disposition"] = (
+            f'attachment; filename="deuxvie-device-{device_id}-glpi.json"')
+        return resp
 
 
 @bp.get("/api/v1/donors/<donor_id>/ledger")

@@ -5,7 +5,7 @@ the service's Ed25519 key (service_key.py) as a detached signature over the PDF'
 
 The PDF is a function of the database only (its date is the latest event in scope, not
 "now"), so `attestation.pdf` and `attestation.pdf.sig` fetched separately match, and the
-same state gives the same bytes. ADR 0046.
+same state gives the same bytes. ADR 0047.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,8 +393,7 @@ def write_attestation(db_url: str, donor_id: str, out_dir: Path, *, lot_id: str 
 
     engine = make_engine(db_url)
     upgrade(engine)
-    key = service_key.load_or_create(Path(key_file) if key_file
-                                     else service_key.default_path(db_url))
+    key = service_key.resolve(key_file or os.environ.get("DEUXVIE_SERVICE_KEY"), db_url)
     try:
         with make_sessionmaker(engine)() as session:
             att, pdf, sig = issue(session, key, server.rstrip("/"), donor_id, lot_id, year,

@@ -5,7 +5,7 @@ States: received -> in_audit -> refurbished | to_repair | recycled_weee, then
 refurbished -> in_pack -> distributed. The agent's grade only *suggests* (ledger.py); a
 person decides here. A data-bearing item (erasure.DATA_BEARING) becomes refurbished,
 in_pack or distributed only with a VALID, re-verified erasure certificate for every disk,
-and is recycled only with that or a "removed for destruction" record (ADR 0046).
+and is recycled only with that or a "removed for destruction" record (ADR 0047).
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
-"""The service's own Ed25519 key: it signs what the service itself vouches for (the donors'
-erasure attestations), as the stations' keys sign their reports. One PKCS#8 PEM file,
-created on first use with mode 0600 (O_EXCL: two workers starting together make one key).
+"""The service's own Ed25519 key: it signs delivery receipts (deuxvie.wire.receipt, ADR 0046).
 
-Where: Config.service_key_file, else $DEUXVIE_SERVICE_KEY, else beside the SQLite database
-(`<db>.service-key.pem`), else ~/.local/share/deuxvie/service-key.pem (PostgreSQL)."""
+Generated on first start and kept in a PEM file (mode 0600): `--service-key FILE` /
+DEUXVIE_SERVICE_KEY, else beside a SQLite database file (`<db>.service-key.pem`). Agents pin
+its public key at enrolment, so a key that changed would make every receipt fail on every
+enrolled station (reports then stay in their spools, nothing is lost): keep the file in
+backups with the database.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
-import threading
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,49 +25,82 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from deuxvie import wire
 from sqlalchemy.engine import make_url
 
-ENV = "DEUXVIE_SERVICE_KEY"
-ALGORITHM = "ed25519"
+log = logging.getLogger(__name__)
 
 
-def default_path(db_url: str) -> Path:
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV])
+def default_path(db_url: str) -> Path | None:
+    """Beside a SQLite database file; None for PostgreSQL or an in-memory database (the
+    caller then needs an explicit path, or gets a key that lives as long as the process)."""
     url = make_url(db_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
-            and not url.database.startswith("file:"):
-        return Path(url.database + ".service-key.pem")
-    return Path.home() / ".local/share/deuxvie/service-key.pem"
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database + ".service-key.pem")
 
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    """Load the key at `path`, creating it if absent. Safe when several worker processes
+    start at once: the new key is written whole to a temp file and link(2)ed to `path`,
+    which fails if another process got there first; the loser then loads the winner's."""
+    if path.exists():
+        return wire.load_private_key(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = wire.generate_private_key()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(wire.private_key_pem(key))
+            fh.flush()
+            os.fsync(fh.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:
-            pass  # another worker made it first: use theirs
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(pem)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(loaded, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return loaded
+            return wire.load_private_key(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    log.warning("deuxvie-server: new service key %s in %s",
+                wire.key_id(key.public_key()), path)
+    return key
 
 
-def public_json(key: Ed25519PrivateKey) -> dict[str, str]:
+def resolve(
+    path: str | None, db_url: str, pem: bytes | None = None
+) -> Ed25519PrivateKey:
+    """The key for a Config: its explicit file, else the default beside SQLite, else the
+    PEM given, else a process-lifetime key (tests on PostgreSQL)."""
+    where = Path(path) if path else default_path(db_url)
+    if where is not None:
+        return load_or_create(where)
+    if pem is not None:
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("service key: not an Ed25519 private key")
+        return key
+    log.warning("deuxvie-server: no service key file (DEUXVIE_SERVICE_KEY): receipts are "
+                "signed with a key that is lost when the process stops")
+    return wire.generate_private_key()
+
+
+def public_json(key: Ed25519PrivateKey) -> dict[str, Any]:
     pub = key.public_key()
-    return {"algorithm": ALGORITHM, "key_id": wire.key_id(pub),
-            "public_key": wire.public_key_b64(pub)}
+    return {"key_id": wire.key_id(pub), "public_key": wire.public_key_b64(pub),
+            "algorithm": "ed25519", "receipt_type": wire.RECEIPT_TYPE}
+
+
+# -- detached signatures of documents the service vouches for (donors' attestations,
+#    issue 14, ADR 0047) -----------------------------------------------------------------
+
+def of_app(ext: dict[str, Any]) -> Ed25519PrivateKey:
+    key: Ed25519PrivateKey = ext["service_key"]
+    return key
 
 
 def sign_file(key: Ed25519PrivateKey, data: bytes, filename: str) -> dict[str, Any]:
     """The detached signature (JSON) of a document: Ed25519 over its exact bytes."""
+    pub = key.public_key()
     return {
-        **public_json(key),
+        "algorithm": "ed25519",
+        "key_id": wire.key_id(pub),
+        "public_key": wire.public_key_b64(pub),
         "file": filename,
         "sha256": hashlib.sha256(data).hexdigest(),
         "signature": base64.b64encode(key.sign(data)).decode(),
@@ -92,18 +128,3 @@ def verify_file(data: bytes, signature: dict[str, Any] | bytes | str,
     except InvalidSignature:
         return False, "the signature does not match the document"
     return True, "signature valid"
-
-
-_LOCK = threading.Lock()
-
-
-def of_app(ext: dict[str, Any]) -> Ed25519PrivateKey:
-    """The app's key, loaded (or made) on first use and kept in its extension dict."""
-    with _LOCK:
-        if "service_key" not in ext:
-            config = ext["config"]
-            path = Path(config.service_key_file) if config.service_key_file \
-                else default_path(config.db_url)
-            ext["service_key"] = load_or_create(path)
-        key: Ed25519PrivateKey = ext["service_key"]
-        return key

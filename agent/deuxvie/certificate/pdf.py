@@ -175,6 +175,25 @@ def _machine_rows(report: Mapping[str, Any], lang: str) -> list[tuple[str, str]]
     ]
 
 
+def _loose_disk_rows(report: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """A disk wiped at the station on its own (report kind "loose_disk"): the disk is the
+    device; its identity as the station read it."""
+    disks = get(report, "inventory", "disks", "value", default=[]) or [{}]
+    disk = disks[0]
+    device = get(report, "device", default={})
+    return [
+        (_t(lang, "N° d'inventaire", "Asset id"), _text(get(report, "asset_id"))),
+        (_t(lang, "Fabricant", "Manufacturer"), _text(get(device, "vendor"))),
+        (_t(lang, "Modèle", "Model"), _text(get(device, "model"))),
+        (_t(lang, "Numéro de série", "Serial number"), _text(get(device, "serial"))),
+        ("WWN", _text(get(disk, "wwn"))),
+        (_t(lang, "Bus", "Bus"), _text(get(disk, "transport"))),
+        (_t(lang, "Capacité", "Capacity"), _bytes(get(disk, "size_bytes"), lang)),
+        ("HPA / DCO", f"{_text(get(disk, 'hpa'))} / {_text(get(disk, 'dco'))}"),
+        (_t(lang, "Empreinte d'identité", "Identity hash"), _text(get(device, "identity_hash"))),
+    ]
+
+
 def _workshop_rows(report: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     donor = get(report, "donor", default={})
     donor_text = " — ".join(str(v) for v in (get(donor, "id"), get(donor, "name")) if v)
@@ -361,26 +380,32 @@ def _summary_page(
             color = _GREEN if disk.certified else _RED
             row.cell(disk.text(lang), style=FontFace(emphasis="BOLD", color=color))
 
-    _heading(pdf, _t(lang, "Verdict du diagnostic", "Diagnostic verdict"))
-    verdict_ok = get(report, "grade", "verdict") != "FAIL"
-    pdf.set_font("DejaVu", "B", 14)
-    pdf.set_text_color(*(_GREEN if verdict_ok else _RED))
-    pdf.cell(
-        0,
-        8,
-        f"{facts.verdict_text(report, lang)} — {facts.main_reason(report, lang)}",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("DejaVu", "", 9)
-    for reason in get(report, "grade", "reasons", default=[]):
-        pdf.multi_cell(
-            0, 4.5, f"• {facts.reason_text(reason, lang)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    # a loose disk has no grade (grading judges a whole PC): no verdict section
+    if get(report, "kind") != "loose_disk":
+        _heading(pdf, _t(lang, "Verdict du diagnostic", "Diagnostic verdict"))
+        verdict_ok = get(report, "grade", "verdict") != "FAIL"
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.set_text_color(*(_GREEN if verdict_ok else _RED))
+        pdf.cell(
+            0,
+            8,
+            f"{facts.verdict_text(report, lang)} — {facts.main_reason(report, lang)}",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("DejaVu", "", 9)
+        for reason in get(report, "grade", "reasons", default=[]):
+            pdf.multi_cell(
+                0, 4.5, f"• {facts.reason_text(reason, lang)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
 
-    _heading(pdf, _t(lang, "Machine", "Machine"))
-    _table(pdf, _machine_rows(report, lang))
+    if get(report, "kind") == "loose_disk":
+        _heading(pdf, _t(lang, "Disque seul (sans machine hôte)", "Loose disk (no host machine)"))
+        _table(pdf, _loose_disk_rows(report, lang))
+    else:
+        _heading(pdf, _t(lang, "Machine", "Machine"))
+        _table(pdf, _machine_rows(report, lang))
     _heading(pdf, _t(lang, "Atelier, provenance et dates", "Workshop, origin and dates"))
     _table(pdf, _workshop_rows(report, lang) + _date_rows(report, overall, lang))
     _heading(pdf, _t(lang, "Signature et vérification", "Signature and verification"))
@@ -448,6 +473,8 @@ def _destination(report: Mapping[str, Any], disk: DiskErasure, lang: str) -> str
             "Conservé à l'atelier : à ré-effacer ou à détruire physiquement",
             "Kept in the workshop: to be erased again or physically destroyed",
         )
+    if get(report, "kind") == "loose_disk":
+        return _t(lang, "Réemploi du disque (disque seul)", "Reuse of the disk (loose disk)")
     for comp in get(report, "grade", "components", default=[]):
         if get(comp, "component") == f"disk:{disk.serial}" and get(comp, "status") == "fail":
             return _t(

@@ -80,11 +80,19 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
     ]
     when = facts.date_only(facts.erasure_date(overall) or facts.get(report, "created_at"))
     station = str(facts.get(report, "station", "id", default="?"))
+    loose = facts.get(report, "kind") == "loose_disk"
+    if loose:
+        # a loose disk has no grade (grading judges a PC): its big box is the erasure
+        model = facts.get(report, "device", "model", default=None) or "?"
+        serial = facts.get(report, "device", "serial", default=None) or "?"
+        grade_word = facts.pick(lang, facts.STATUS_TEXT.get(overall.status, (
+            str(overall.status), str(overall.status))))
+        main = f"{model} · {serial}"
     return LabelText(
         asset_id=asset,
-        grade=facts.verdict_text(report, lang),
-        failed=facts.get(report, "grade", "verdict") == "FAIL",
-        reason=facts.main_reason(report, lang),
+        grade=grade_word if loose else facts.verdict_text(report, lang),
+        failed=not overall.certified if loose else facts.get(report, "grade", "verdict") == "FAIL",
+        reason=main if loose else facts.main_reason(report, lang),
         erasure=erasure,
         erasure_certified=overall.certified,
         date_station=f"{when} · {facts.pick(lang, ('poste', 'station'))} {station}",
