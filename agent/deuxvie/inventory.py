@@ -9,6 +9,7 @@ from deuxvie.probes.cpu import probe_cpu
 from deuxvie.probes.disks import probe_disks
 from deuxvie.probes.dmi import probe_dmidecode, probe_system
 from deuxvie.probes.firmware import probe_firmware
+from deuxvie.probes.functions import probe_functions
 from deuxvie.probes.gpu import probe_gpus
 from deuxvie.probes.memory import probe_memory
 from deuxvie.probes.network import probe_network
@@ -31,6 +32,7 @@ def collect(host: Host, *, include_loop: bool = False) -> Inventory:
         batteries=probe_batteries(host, dmi),
         network=probe_network(host),
         gpus=probe_gpus(host),
+        functions=probe_functions(host),
         collected_at=host.now().isoformat(timespec="seconds"),
         notes=tuple(notes),
     )

@@ -9,6 +9,7 @@ from deuxvie.grading.policy import default_policy
 from deuxvie.model.common import Outcome
 from deuxvie.model.diagnostics import TestStatus as St
 from deuxvie.model.erasure import ErasureStatus
+from deuxvie.model.functions import FUNCTION_IDS, CheckMethod, FunctionResult, FunctionStatus
 from deuxvie.model.grade import Grade, Verdict
 from deuxvie.model.inventory import DiskKind
 from grading_factory import (
@@ -236,3 +237,29 @@ def test_a_later_smart_result_can_fail_a_disk() -> None:
     after = result("smart", "WD-1", St.FAILED)
     g = graded(inv, [*all_passed(inv), after])
     assert g.verdict is Verdict.FAIL and g.suggestion.code == "suggest.replace_disk"
+
+
+def _functions(**status: str) -> list[FunctionResult]:
+    """Every function PASSED on a laptop, but those given another status."""
+    return [FunctionResult(fid, FunctionStatus(status.get(fid, "PASSED")), CheckMethod.AUTOMATIC)
+            for fid in FUNCTION_IDS]
+
+
+def test_a_required_function_untested_alone_keeps_the_laptop_to_complete() -> None:
+    inv = inventory()
+    diags, wiped = all_passed(inv), [erasure(d) for d in inv.disks.value or ()]
+    assert grade(inv, diags, wiped, POLICY, functions=_functions()).verdict is Verdict.PASS
+    g = grade(inv, diags, wiped, POLICY, functions=_functions(keyboard="UNTESTED"))
+    assert g.verdict is Verdict.PASS_WITH_WARNINGS  # the policy's untested_verdict, never PASS
+    assert g.untested == ("function:keyboard",)
+    assert g.suggestion.code == "suggest.complete_tests" and "function:keyboard" in g.suggestion.fr
+    assert "grade.untested" in codes(g)
+    # The same function on a desktop is not required: untested, listed, not held against it.
+    desk = dataclasses.replace(inv, system=Outcome.ok(dataclasses.replace(
+        inv.system.value, chassis_type="Desktop")))  # type: ignore[type-var]
+    g = grade(desk, diags, wiped, POLICY, functions=_functions(keyboard="UNTESTED",
+                                                                battery_charge="ABSENT"))
+    assert g.verdict is Verdict.PASS_WITH_WARNINGS and "grade.untested" not in codes(g)
+    # Optional parts absent (webcam, optical) never cost a laptop anything.
+    g = grade(inv, diags, wiped, POLICY, functions=_functions(webcam="ABSENT", optical="ABSENT"))
+    assert g.verdict is Verdict.PASS

@@ -77,6 +77,37 @@ def test_laptop_bundle_replays_to_golden() -> None:
     assert macs == {"enp0s25": "68:f7:28:5e:0b:11", "wlp3s0": "5c:51:4f:9a:3c:27"}
     assert [g.slot for g in inv.gpus.value or ()] == ["00:02.0"]
 
+    # Functions (issue #12), read by hand from the bundle's captures.
+    fi = inv.functions.value
+    assert fi is not None and fi.errors == ()
+    assert [(k.name, k.bus, k.internal) for k in fi.keyboards] == [
+        ("AT Translated Set 2 keyboard", "i8042", True)]
+    assert [p.name for p in fi.pointing] == ["SynPS/2 Synaptics TouchPad", "TPPS/2 IBM TrackPoint"]
+    assert fi.lid  # "Lid Switch", SW_LID
+    # ThinkPad Extra Buttons, Power/Sleep Button, Video Bus: keys, but not keyboards.
+    assert {d.name for d in fi.inputs if d.kind == "other"} >= {"ThinkPad Extra Buttons",
+                                                                 "Power Button", "Video Bus"}
+    pch = next(c for c in fi.sound_cards if c.id == "PCH")
+    assert (pch.index, pch.playback, pch.capture) == (1, (0,), (0,))
+    hdmi = next(c for c in fi.sound_cards if c.id == "HDMI")
+    assert hdmi.playback == (3, 7, 8) and hdmi.capture == ()
+    # video1 is the UVC metadata node (Device Caps: Metadata Capture): not a second camera.
+    assert [(w.node, w.driver) for w in fi.webcams] == [("/dev/video0", "uvcvideo")]
+    wifi = [r for r in fi.radios if r.kind == "wifi"]
+    assert [(r.name, r.driver, r.soft_blocked, r.firmware_errors) for r in wifi] == [
+        ("wlp3s0", "iwlwifi", False, ())]
+    assert [(r.name, r.driver) for r in fi.radios if r.kind == "bluetooth"] == [("hci0", "btusb")]
+    assert [(e.name, e.carrier, e.speed_mbps) for e in fi.ethernet] == [("enp0s25", True, 1000)]
+    assert [(b.bus, b.ports, b.driver) for b in fi.usb_buses] == [(1, 15, "xhci_hcd"),
+                                                                  (2, 4, "xhci_hcd")]
+    assert "1-8: 04f2:b39a Integrated Camera" in fi.usb_buses[0].devices
+    assert [(b.name, b.brightness, b.max_brightness) for b in fi.backlights] == [
+        ("intel_backlight", 468, 937)]
+    assert [(f.chip, f.rpm) for f in fi.fans] == [("thinkpad", 2650)]
+    assert {(p.name, p.online, p.status) for p in fi.power} == {("AC", True, None),
+                                                                ("BAT0", None, "Charging")}
+    assert fi.optical == ()
+
 
 def test_dev_vm_bundle_replays_to_golden() -> None:
     """Recorded on the development VM with `deuxvie capture` (no DMI, virtio disk, no screen)."""
@@ -89,6 +120,9 @@ def test_dev_vm_bundle_replays_to_golden() -> None:
     (vda,) = inv.disks.value or ()
     assert vda.kind is DiskKind.VIRTUAL and vda.transport == "virtio"  # from SUBSYSTEMS
     assert vda.is_boot_medium and "/" in vda.mounted
+    fi = inv.functions.value  # recorded on the same VM: no input, sound, radio or USB
+    assert fi is not None and fi.inputs == () and fi.sound_cards == () and fi.usb_buses == ()
+    assert [(e.name, e.driver, e.carrier) for e in fi.ethernet] == [("eth0", "virtio_net", True)]
 
 
 def test_hotplug_pci_disk_is_not_removable(tmp_path: Path) -> None:

@@ -161,3 +161,17 @@ def test_server_example_report(example_report: dict[str, Any], tmp_path: Path) -
     for record in example_report["erasure"]:
         assert record["media"]["serial"] in text
     assert "PASS avec réserves" in text
+
+
+def test_functions_table(example_report: dict[str, Any], tmp_path: Path) -> None:
+    """Every function the report carries is listed with its status and why (issue #12)."""
+    fr = _text(render_certificate(example_report, server=SERVER), tmp_path)
+    assert "Fonctions du PC testées" in fr
+    assert re.search(r"Webcam\s+EN PANNE · automatique — La webcam ne renvoie que des images", fr)
+    assert re.search(r"Clavier\s+non testé · inventaire", fr)
+    assert re.search(r"Ports USB\s+OK · automatique", fr)
+    en = _text(render_certificate(example_report, lang="en", server=SERVER), tmp_path)
+    assert "PC functions tested" in en and re.search(r"Webcam\s+FAILED · automatic", en)
+    bare = copy.deepcopy(example_report)
+    bare["functions"] = []  # a v1 report: no section at all rather than an empty table
+    assert "Fonctions du PC" not in _text(render_certificate(bare, server=SERVER), tmp_path)

@@ -164,6 +164,7 @@ def fake_steps(calls: Calls, machine_disks: Sequence[DiskInfo], **replace: Any) 
         smart=diag("smart"),
         selftest=diag("selftest"),
         cpu=diag("cpu"),
+        functions=diag("functions"),
         ram=diag("ram"),
         surface=diag("surface"),
         wipe=wipe,

@@ -8,6 +8,7 @@ from deuxvie.config import Config
 from deuxvie.host.local import LocalHost
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import Pipeline, ProgressEvent, StepContext, StepName, StepOutput
+from deuxvie.pipeline.steps import StepState
 from deuxvie.ui import PlainUI, RichUI, make_ui
 from deuxvie.ui.bigtext import big
 from rich.console import Console
@@ -197,3 +198,36 @@ def test_linux_console_drawing_uses_glyphs_every_console_font_has() -> None:
     assert set(text) <= allowed, sorted(set(text) - allowed)
     assert "#" * 30 in text  # finished wipe bars
     assert "[+]" not in text and "+ Inventaire" in text
+
+
+def test_final_screens_list_the_functions_table() -> None:
+    """Issue #12: the operator's last screen lists every function with its status."""
+    import dataclasses
+
+    from deuxvie.model.common import Reason
+    from deuxvie.model.functions import CheckMethod, FunctionResult, FunctionStatus
+    from deuxvie.ui.live import final_screen
+    from deuxvie.ui.plain import final_text
+
+    def functions(ctx: StepContext) -> StepOutput:
+        ctx.data.functions = [
+            FunctionResult("usb", FunctionStatus.PASSED, CheckMethod.AUTOMATIC),
+            FunctionResult("keyboard", FunctionStatus.FAILED, CheckMethod.ATTENDED,
+                           reasons=(Reason("keyboard.keys_missing", "Touches sans effet : A, Z",
+                                           "Keys with no effect: A, Z"),), answered_by="Camille"),
+            FunctionResult("webcam", FunctionStatus.ABSENT, CheckMethod.INVENTORY),
+        ]
+        return StepOutput(StepState.DONE)
+
+    steps = dataclasses.replace(fake_steps(Calls(), MACHINE), functions=functions)
+    out = Pipeline(LocalHost(), Config(unattended=True), steps).run()
+    text = final_text(out, "fr")
+    assert "Fonctions du PC :" in text
+    assert "  * Ports USB : OK\n" in text
+    assert "  * Clavier : EN PANNE — avec l'opérateur (Camille) — Touches sans effet : A, Z" in text
+    assert "  * Webcam : absent" in text
+    console = recording_console()
+    console.print(final_screen(out, "en"))
+    en = console.export_text()
+    assert "PC functions :" in en and "Keyboard : FAILED" in en
+    assert "Keys with no effect: A, Z" in en

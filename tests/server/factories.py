@@ -16,6 +16,7 @@ from deuxvie.model.common import Outcome, Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.dmi import MemoryModule
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus, MediaIdentity, NistCategory
+from deuxvie.model.functions import CheckMethod, FunctionResult, FunctionStatus
 from deuxvie.model.grade import ComponentGrade, Grade, Verdict
 from deuxvie.model.inventory import (
     Battery,
@@ -200,6 +201,22 @@ def grade(verdict: Verdict = Verdict.PASS_WITH_WARNINGS,
     )
 
 
+def functions() -> list[FunctionResult]:
+    """Three functions of issue #12: one tested, one left to the operator, one broken."""
+    return [
+        FunctionResult("usb", FunctionStatus.PASSED, CheckMethod.AUTOMATIC,
+                       {"buses": [{"bus": 1, "ports": 4, "devices": ["1-1: 0781:5583"]}]}),
+        FunctionResult("keyboard", FunctionStatus.UNTESTED, CheckMethod.INVENTORY,
+                       {"devices": [{"name": "AT Translated Set 2 keyboard", "bus": "i8042"}]},
+                       (Reason("keyboard.needs_operator", "Touches à vérifier par l'opérateur",
+                               "Keys checked by the operator"),)),
+        FunctionResult("webcam", FunctionStatus.FAILED, CheckMethod.AUTOMATIC,
+                       {"device": "/dev/video0", "frames": 5, "spreads": [0, 0, 0, 0, 0]},
+                       (Reason("webcam.black", "La webcam ne renvoie que des images noires",
+                               "The webcam only delivers black frames"),)),
+    ]
+
+
 def context(key: Ed25519PrivateKey = EXAMPLE_KEY, station_id: str = "atelier-lyon-1",
             donor_id: str | None = "D-2026-014", lot_id: str | None = "LOT-42") -> ReportContext:
     return ReportContext(
@@ -234,6 +251,7 @@ def make_report(
         evidence_dir=evidence_dir,
         report_uuid=report_uuid,
         created_at=created_at,
+        functions=functions(),
     )
 
 

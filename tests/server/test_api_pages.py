@@ -204,7 +204,14 @@ def test_certificate_page_verifies_on_every_view(app: Flask, client: FlaskClient
     html = page.get_data(True)
     assert page.status_code == 200 and "VALID ✔" in html and "INVALID" not in html
     assert "S2R6NX0H612345A" in html
-    assert "VALIDE" in client.get(f"/c/{rid}?lang=fr").get_data(True)
+    fr = client.get(f"/c/{rid}?lang=fr").get_data(True)
+    assert "VALIDE" in fr
+    # The functions table (issue #12): each function, its status and why, in the language.
+    assert '<table id="functions">' in html and "PC functions tested" in html
+    assert "<td>Webcam</td><td><b>Failed</b></td>" in html
+    assert "The webcam only delivers black frames" in html
+    assert "<td>Clavier</td><td><b>Non testé</b></td>" in fr
+    assert "Touches à vérifier par l&#39;opérateur" in fr
 
     def forge(env: dict[str, Any]) -> None:
         report = json.loads(base64.b64decode(env["payload"]))

@@ -121,7 +121,7 @@ def test_factory_report_is_schema_valid(tmp_path: Path) -> None:
     [
         (("uuid",), "not-a-uuid"),
         (("created_at",), "22/11/2026"),
-        (("schema_version",), 2),
+        (("schema_version",), 3),
         (("erasure", 0, "status"), "WIPED"),
         (("grade", "verdict"), "OK"),
         (("device", "identity_hash"), "abc"),

@@ -72,3 +72,51 @@ def test_replay_serves_repeated_commands_in_order(tmp_path: Path) -> None:
 def test_not_a_bundle(tmp_path: Path) -> None:
     with pytest.raises(ReplayMissing, match="not a deuxvie bundle"):
         ReplayHost(tmp_path)
+
+
+def test_a_file_that_refuses_a_read_is_replayed_as_such(tmp_path: Path) -> None:
+    """sysfs `speed` of a NIC whose link is down exists but fails with EINVAL."""
+    import errno as errno_mod
+
+    from deuxvie.host import RecordingHost, ReplayHost
+    from deuxvie.host.local import LocalHost
+
+    class Refusing(LocalHost):
+        def read_bytes(self, path: str) -> bytes:
+            raise OSError(errno_mod.EINVAL, "Invalid argument", path)
+
+    rec = RecordingHost(Refusing(), tmp_path / "b")
+    for make in (lambda: rec, lambda: ReplayHost(tmp_path / "b")):
+        host = make()
+        try:
+            host.read_bytes("/sys/class/net/eth0/speed")
+        except FileNotFoundError:
+            raise AssertionError("recorded as missing, not as unreadable") from None
+        except OSError as exc:
+            assert exc.errno == errno_mod.EINVAL
+        else:
+            raise AssertionError("the read did not fail")
+        assert host.read_text_or("/sys/class/net/eth0/speed") is None
+
+
+def test_a_file_read_again_replays_its_last_state(tmp_path: Path) -> None:
+    """carrier of a NIC: EINVAL while it is down, "1" once the check brought it up."""
+    import errno as errno_mod
+
+    from deuxvie.host import RecordingHost, ReplayHost
+    from deuxvie.host.local import LocalHost
+
+    class Carrier(LocalHost):
+        up = False
+
+        def read_bytes(self, path: str) -> bytes:
+            if not self.up:
+                raise OSError(errno_mod.EINVAL, "Invalid argument", path)
+            return b"1\n"
+
+    inner = Carrier()
+    rec = RecordingHost(inner, tmp_path / "b")
+    assert rec.read_text_or("/sys/class/net/eth0/carrier") is None
+    inner.up = True
+    assert rec.read_text_or("/sys/class/net/eth0/carrier") == "1"
+    assert ReplayHost(tmp_path / "b").read_text_or("/sys/class/net/eth0/carrier") == "1"

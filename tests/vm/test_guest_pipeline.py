@@ -23,6 +23,7 @@ from deuxvie.devtools.vm import (
     mode_args,
 )
 from deuxvie.devtools.vm import run_guest as boot_and_run
+from deuxvie.model.functions import FUNCTION_IDS
 
 from .machines import BAD_READ, BAD_WRITE, all_zero, reference_pc
 from .service import Service, running_service
@@ -138,6 +139,12 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     # a disk that failed its erasure fails the machine
     assert report["grade"]["verdict"] == "FAIL"
     assert report["device"]["serial"] == "PF1DEUXV"
+    # every function of the PC, in the signed report (issue #12): the virtio NIC that
+    # reaches the service has its link, the xhci controller of the stick enumerates
+    functions = {f["id"]: f for f in report["functions"]}
+    assert list(functions) == list(FUNCTION_IDS) and report["schema_version"] == 2
+    assert functions["ethernet"]["status"] == "PASSED"
+    assert functions["usb"]["status"] == "PASSED"
     assert report["device"]["vendor"] == "LENOVO"
 
     assert all_zero(pc.nvme)
@@ -148,7 +155,9 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert labels and labels[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sorted(back.rglob("*"))
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
-    assert len(list((back / "station" / "sent").iterdir())) == 1
+    # one report in sent/, with the service's receipt kept beside it (ADR 0046)
+    sent = sorted(p.name for p in (back / "station" / "sent").iterdir())
+    assert len([n for n in sent if n.endswith(".dsse.json")]) == 1, sent
     assert not list((back / "station" / "spool").iterdir())
 
 
@@ -183,7 +192,8 @@ def test_offline_run_spools_then_delivers_exactly_once(guest_boot: GuestBoot, vm
         service.stop()
     delivered = pc.stick.read_data(vm_dir / "after-online")
     assert not list((delivered / "station" / "spool").iterdir())
-    assert len(list((delivered / "station" / "sent").iterdir())) == 1
+    sent = sorted(p.name for p in (delivered / "station" / "sent").iterdir())
+    assert len([n for n in sent if n.endswith(".dsse.json")]) == 1, sent  # + its receipt
 
 
 def test_power_loss_mid_wipe_is_reported_interrupted(guest_boot: GuestBoot, vm_dir: Path) -> None:

@@ -707,6 +707,19 @@ def _disk_section(
             row.cell(after)
 
 
+def _functions_section(pdf: _Doc, report: Mapping[str, Any]) -> None:
+    """Every function of the PC and what its test said (issue #12, décret 2022-190)."""
+    from deuxvie.functions.labels import function_rows
+
+    functions = get(report, "functions") or []
+    if not functions:
+        return
+    lang = pdf.lang
+    _heading(pdf, _t(lang, "Fonctions du PC testées", "PC functions tested"))
+    _table(pdf, [(name, f"{status} · {detail}") for name, status, detail
+                 in function_rows(list(functions), lang)])
+
+
 def render_certificate(
     report: Mapping[str, Any],
     verification: Mapping[str, Any] | None = None,
@@ -738,6 +751,7 @@ def render_certificate(
     pdf.set_author(_text(get(report, "organisation")))
     pdf.set_creator("deuxvie")
     _summary_page(pdf, report, overall, verification, url)
+    _functions_section(pdf, report)
     for index, disk in enumerate(overall.disks, 1):
         _disk_section(pdf, report, disk, index, len(overall.disks))
     return bytes(pdf.output())

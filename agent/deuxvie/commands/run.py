@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 from deuxvie import netboot
 from deuxvie.config import Config, ConfigError, find_config, load_config, read_kernel_cmdline
@@ -104,6 +104,20 @@ def power_off(host: Host) -> bool:
     return False
 
 
+def _guided(ui: Any, config: Config) -> Any:
+    """The attended function checks, on the PC's own keyboard, with the live display paused
+    (the UI's `paused()`, as for the wipe question)."""
+    from deuxvie.functions.guided import evdev_operator, run_guided
+
+    def guided(fi: Any, automatic: tuple[Any, ...]) -> tuple[Any, ...]:
+        op, reader = evdev_operator(fi, config.operator or "opérateur", config.language)
+        with reader, ui.paused():
+            return run_guided(op, fi, automatic, only=("keyboard", "screen", "pointing", "lid"),
+                              layout=config.language)
+
+    return guided
+
+
 def run_machine(
     host: Host,
     config: Config,
@@ -143,6 +157,7 @@ def run_machine(
                 extra_disks=extra_disks,
                 only_extra_disks=only_extra_disks,
                 unavailable=unavailable,
+                guided=_guided(ui, config),
             ).run()
             ui.final(outcome)
         if runlog is not None:

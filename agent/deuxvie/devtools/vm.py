@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 REPO = Path(__file__).resolve().parents[3]
 LIVE_IMAGE = REPO / "live-image"
@@ -150,6 +150,33 @@ class Machine:
     # extra controllers present from boot, e.g. "virtio-scsi-pci,id=scsi0" for scsi-hd
     # hot-plug ("ahci,id=ahci" is added by a SATA disk; QEMU cannot hot-plug onto AHCI)
     controllers: tuple[str, ...] = ()
+    # the devices of the function checks (issue #12): intel-hda + hda-duplex sound, a USB
+    # keyboard and tablet, an e1000 NIC (id E1000_ID: QMP set_link) on a restricted user
+    # network; Wi-Fi comes from the guest's mac80211_hwsim module (see tests/vm)
+    functions_rig: bool = False
+
+
+E1000_ID = "e1000net"
+# Linux key codes (input-event-codes.h, physical positions) -> QEMU QKeyCode names
+# (qapi/ui.json), for driving the guided keyboard check with QMP send-key.
+QCODES: dict[int, str] = {
+    1: "esc", **{2 + i: str((i + 1) % 10) for i in range(10)}, 12: "minus", 13: "equal",
+    14: "backspace", 15: "tab", 16: "q", 17: "w", 18: "e", 19: "r", 20: "t", 21: "y", 22: "u",
+    23: "i", 24: "o", 25: "p", 26: "bracket_left", 27: "bracket_right", 28: "ret", 29: "ctrl",
+    30: "a", 31: "s", 32: "d", 33: "f", 34: "g", 35: "h", 36: "j", 37: "k", 38: "l",
+    39: "semicolon", 40: "apostrophe", 41: "grave_accent", 42: "shift", 43: "backslash",
+    44: "z", 45: "x", 46: "c", 47: "v", 48: "b", 49: "n", 50: "m", 51: "comma", 52: "dot",
+    53: "slash", 54: "shift_r", 56: "alt", 57: "spc", 58: "caps_lock",
+    **{59 + i: f"f{i + 1}" for i in range(10)}, 86: "less", 87: "f11", 88: "f12",
+    97: "ctrl_r", 100: "alt_r", 103: "up", 105: "left", 106: "right", 108: "down",
+    111: "delete", 125: "meta_l",
+}
+
+
+def send_key(qmp: Any, code: int) -> None:
+    """Press and release one key (Linux key code) on the guest's keyboard (QMP send-key,
+    through deuxvie.devtools.qmp.Qmp)."""
+    qmp.execute("send-key", keys=[{"type": "qcode", "data": QCODES[code]}])
 
 
 def qemu_escape(value: str) -> str:
@@ -354,8 +381,16 @@ def qemu_argv(
     kinds = {d.kind for d in machine.disks}
     if "sata" in kinds:
         argv += ["-device", "ahci,id=ahci"]
-    if "usb" in kinds:
+    if "usb" in kinds or machine.functions_rig:
         argv += ["-device", "qemu-xhci,id=xhci"]
+    if machine.functions_rig:
+        argv += [
+            "-audiodev", "none,id=snd0",
+            "-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0",
+            "-device", "usb-kbd,bus=xhci.0", "-device", "usb-tablet,bus=xhci.0",
+            "-netdev", "user,id=e0,restrict=on",
+            "-device", f"e1000,netdev=e0,id={E1000_ID}",
+        ]  # fmt: skip
     for controller in machine.controllers:
         argv += ["-device", controller]
     if machine.qmp:

@@ -33,6 +33,7 @@ SHA256_OF_BLOCK = "7daca2095d0438260fa849183dfc67faa459fdf4936e1bc91eec6b281b27e
 MATMUL_CHECKSUM = -248784749980433
 _N = 64
 
+FanSampler = Callable[[], dict[str, int | None]]
 TempSampler = Callable[[], dict[str, float]]
 
 
@@ -132,8 +133,11 @@ def run_cpu_stress(
     sample_temperatures: TempSampler = psutil_temperatures,
     inject_wrong_result_at: int | None = None,
     sample_interval_s: float = 1.0,
+    sample_fans: FanSampler | None = None,
 ) -> DiagnosticResult:
-    """Stress all logical CPUs for `duration_s` (never longer than `time_limit_s`)."""
+    """Stress all logical CPUs for `duration_s` (never longer than `time_limit_s`).
+    `sample_fans` (hwmon fan rpm by "chip/label") is read with the temperatures: a fan at
+    0 rpm under this load is a dead fan (issue #12, function "fans")."""
     started = utc_now()
     n = workers or _cpu_count()
     run_s = min(duration_s, time_limit_s) if time_limit_s is not None else duration_s
@@ -161,11 +165,16 @@ def run_cpu_stress(
             else:
                 os.environ[k] = v
     temps_max: dict[str, float] = {}
+    fans_max: dict[str, int | None] = {}
     samples = 0
     while True:
         elapsed = time.monotonic() - t0
         for key, value in sample_temperatures().items():
             temps_max[key] = max(value, temps_max.get(key, value))
+        # The first samples come before the fan controller reacts: keep each fan's maximum.
+        for key, rpm in (sample_fans() if sample_fans is not None else {}).items():
+            prev = fans_max.get(key)
+            fans_max[key] = rpm if prev is None else max(prev, rpm if rpm is not None else prev)
         samples += 1
         progress(min(elapsed / run_s, 1.0), f"CPU stress {elapsed:.0f}/{run_s:.0f} s")
         if elapsed >= run_s or not any(p.is_alive() for p in procs):
@@ -198,6 +207,7 @@ def run_cpu_stress(
         "first_error": first_error,
         "max_temperature_c": max_temp,
         "temperatures_max_c": temps_max,
+        **({"fans_max_rpm": fans_max} if sample_fans is not None else {}),
         "temperature_samples": samples,
         "throttle_events": throttle_events,
         "throttle_counters_found": bool(throttle_after),

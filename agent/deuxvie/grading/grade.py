@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from deuxvie.diagnostics.battery import evaluate_battery
 from deuxvie.diagnostics.common import worst
+from deuxvie.grading.functions import grade_functions, part_text
 from deuxvie.grading.policy import Policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart
 from deuxvie.grading.win11 import cpu_supported
@@ -25,6 +26,7 @@ from deuxvie.i18n import reason
 from deuxvie.model.common import ProbeStatus, Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
+from deuxvie.model.functions import FunctionResult
 from deuxvie.model.grade import ComponentGrade, Grade, Verdict
 from deuxvie.model.inventory import DiskInfo, DiskKind, Inventory
 
@@ -286,9 +288,14 @@ def _suggestion(acc: _Acc, verdict: Verdict, policy: Policy) -> Reason:
                       f"Recycle as WEEE: {why_en}")
     fmt = {"gb": policy.minimum.storage_gb, "gib": policy.minimum.ram_gib}
     if acc.repairs:
-        fr = [_REPAIRS[r][0].format(**fmt) for r in acc.repairs]
-        en = [_REPAIRS[r][1].format(**fmt) for r in acc.repairs]
-        code = f"suggest.{acc.repairs[0]}" if len(acc.repairs) == 1 else "suggest.repair"
+        texts = [part_text(r.removeprefix("part:"), policy) if r.startswith("part:")
+                 else (_REPAIRS[r][0].format(**fmt), _REPAIRS[r][1].format(**fmt))
+                 for r in acc.repairs]
+        fr = [t[0] for t in texts]
+        en = [t[1] for t in texts]
+        # A function's part (issue #12) is always "suggest.repair" + the part named.
+        code = (f"suggest.{acc.repairs[0]}" if len(acc.repairs) == 1
+                and not acc.repairs[0].startswith("part:") else "suggest.repair")
         return reason(code, "Réparer puis reconditionner : " + ", ".join(fr),
                       "Repair, then refurbish: " + ", ".join(en))
     if acc.rewipe:
@@ -307,7 +314,10 @@ def _suggestion(acc: _Acc, verdict: Verdict, policy: Policy) -> Reason:
 
 
 def grade(inventory: Inventory, diagnostics: Sequence[DiagnosticResult],
-          erasure: Sequence[ErasureRecord], policy: Policy) -> Grade:
+          erasure: Sequence[ErasureRecord], policy: Policy,
+          functions: Sequence[FunctionResult] | None = None) -> Grade:
+    """`functions`: the results of the function checks (issue #12); None when they were not
+    run (a `deuxvie grade` of an older bundle): they are then left to `manual_checks`."""
     acc = _Acc()
     disks = internal_disks(inventory)
     cpu_min, ram_min, storage_min = _min_spec(inventory, disks, policy, acc)
@@ -359,6 +369,15 @@ def grade(inventory: Inventory, diagnostics: Sequence[DiagnosticResult],
             acc.repair("replace_battery")
         acc.components.append(ComponentGrade(f"battery:{b.name}", _STATUS_WORD[worst(statuses)],
                                              tuple(reasons)))
+
+    if functions is not None:
+        system = inventory.system.value
+        fg = grade_functions(functions, system.chassis_type if system else None, policy)
+        acc.components.extend(fg.components)
+        acc.untested.extend(fg.untested)
+        acc.untested_required.extend(fg.untested_required)
+        for fid in fg.parts:
+            acc.repair(f"part:{fid}")
 
     words = {c.status for c in acc.components}
     top: list[Reason] = []

@@ -21,6 +21,11 @@ DEFAULT_POLICY_RESOURCE = "default_policy.toml"
 # "erasure" (a disk without an erasure record).
 KNOWN_TESTS = ("smart", "selftest", "surface", "ram", "cpu_stress", "battery", "erasure")
 VERDICTS_FOR_UNTESTED = ("PASS_WITH_WARNINGS", "FAIL")
+# The functions of issue #12 (deuxvie.model.functions.FUNCTION_IDS, repeated here so the
+# policy module stays free of the model).
+KNOWN_FUNCTIONS = ("screen", "backlight", "keyboard", "pointing", "audio_out", "audio_in",
+                   "webcam", "wifi", "ethernet", "bluetooth", "usb", "battery_charge", "fans",
+                   "optical")
 
 
 class PolicyError(ValueError):
@@ -145,6 +150,29 @@ class GradingPolicy:
 
 
 @dataclass(frozen=True)
+class FunctionsPolicy:
+    laptop_chassis: tuple[str, ...]
+    laptop: tuple[str, ...] = field(metadata={"items": KNOWN_FUNCTIONS})
+    desktop: tuple[str, ...] = field(metadata={"items": KNOWN_FUNCTIONS})
+    parts_fr: dict[str, str] = field(metadata={"keys": KNOWN_FUNCTIONS})
+    parts_en: dict[str, str] = field(metadata={"keys": KNOWN_FUNCTIONS})
+    ethernet_link_wait_s: float = field(metadata=_num(0, 60))
+    tone_hz: float = field(metadata=_num(100, 8000))
+    tone_s: float = field(metadata=_num(0.2, 10))
+    loopback_min_snr_db: float = field(metadata=_num(0, 60))
+    webcam_frames: int = field(metadata=_num(1, 100))
+    webcam_min_spread: int = field(metadata=_num(0, 255))
+
+    def chassis_class(self, chassis_type: str | None) -> str:
+        """"laptop" or "desktop" (unknown chassis: desktop, the shorter list, and the
+        grade says the chassis was unknown)."""
+        return "laptop" if chassis_type in self.laptop_chassis else "desktop"
+
+    def required(self, chassis_type: str | None) -> tuple[str, ...]:
+        return self.laptop if self.chassis_class(chassis_type) == "laptop" else self.desktop
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     smart: SmartPolicy
@@ -156,6 +184,7 @@ class Policy:
     cpu: CpuPolicy
     diagnostics: DiagnosticsPolicy
     grading: GradingPolicy
+    functions: FunctionsPolicy
     source: str = "default"
 
 
@@ -169,6 +198,7 @@ _SECTIONS: dict[str, type] = {
     "cpu": CpuPolicy,
     "diagnostics": DiagnosticsPolicy,
     "grading": GradingPolicy,
+    "functions": FunctionsPolicy,
 }
 
 
@@ -212,6 +242,14 @@ def _check_value(key: str, annotation: str, meta: dict[str, Any], value: Any, sr
                 if v not in items:
                     raise PolicyError(key, f"unknown entry {v!r} (known: {', '.join(items)})", src)
         return tuple(value)
+    if annotation == "dict[str, str]":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise PolicyError(key, f"expected a table of strings, got {_type_name(value)}", src)
+        keys = meta.get("keys")
+        for k in value:
+            if keys and k not in keys:
+                raise PolicyError(f"{key}.{k}", f"unknown entry (known: {', '.join(keys)})", src)
+        return dict(value)
     raise AssertionError(f"policy field {key} has unsupported type {annotation}")
 
 

@@ -8,7 +8,8 @@ machines can be assembled from real captures:
                       "stderr": "cmd/0001.err"} | {"argv": [...], "error": "not_found"|"timeout"}]
     fs/<absolute path>      the bytes of every file read
     fs.json         {"missing": [...], "listdir": {dir: [...]}, "realpath": {p: target},
-                     "exists": {p: bool}, "which": {name: path-or-null}}
+                     "exists": {p: bool}, "which": {name: path-or-null},
+                     "unreadable": {p: [errno, strerror]} (files that refused a read)}
 
 Replaying the same argv several times serves the recordings in order and then repeats
 the last one (that is how a polled self-test is replayed). With "closed_world": true
@@ -22,6 +23,7 @@ import datetime as dt
 import json
 import os
 import socket
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ class RecordingHost(Host):
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "cmd").mkdir(exist_ok=True)
         self._commands: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
         self._fs: dict[str, Any] = {
             "missing": [],
             "listdir": {},
@@ -82,28 +85,35 @@ class RecordingHost(Host):
         input_bytes: bytes | None = None,
     ) -> CommandResult:
         entry: dict[str, Any] = {"argv": list(argv)}
-        self._commands.append(entry)
+        # The audio check records while it plays (two commands at once, in two threads):
+        # each command gets its number when it starts, and the index files are written
+        # under a lock.
+        with self._lock:
+            self._commands.append(entry)
+            n = len(self._commands)
         try:
             result = self._inner.run(argv, timeout_s=timeout_s, input_bytes=input_bytes)
         except CommandNotFound as exc:
-            entry.update(error="not_found", message=str(exc))
-            self._save()
+            with self._lock:
+                entry.update(error="not_found", message=str(exc))
+                self._save()
             raise
         except CommandTimeout as exc:
-            entry.update(error="timeout", message=str(exc))
-            self._save()
+            with self._lock:
+                entry.update(error="timeout", message=str(exc))
+                self._save()
             raise
-        n = len(self._commands)
         out, err = f"cmd/{n:04d}.out", f"cmd/{n:04d}.err"
         (self.root / out).write_bytes(result.stdout)
         (self.root / err).write_bytes(result.stderr)
-        entry.update(
-            returncode=result.returncode,
-            stdout=out,
-            stderr=err,
-            duration_s=round(result.duration_s, 4),
-        )
-        self._save()
+        with self._lock:
+            entry.update(
+                returncode=result.returncode,
+                stdout=out,
+                stderr=err,
+                duration_s=round(result.duration_s, 4),
+            )
+            self._save()
         return result
 
     def read_bytes(self, path: str) -> bytes:
@@ -114,9 +124,23 @@ class RecordingHost(Host):
                 self._fs["missing"].append(path)
                 self._save()
             raise
+        except OSError as exc:
+            # sysfs attributes that exist but refuse a read: carrier or speed of a link that
+            # is down (EINVAL), a hwmon input of a sleeping chip (ENODATA). Replayed as such.
+            # A file read several times replays its last state (carrier: EINVAL, then "1"
+            # once the check brought the link up).
+            with self._lock:
+                self._fs.setdefault("unreadable", {})[path] = [exc.errno, exc.strerror]
+                _fs_path(self.root, path).unlink(missing_ok=True)
+                self._save()
+            raise
         target = _fs_path(self.root, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        if path in self._fs.get("unreadable", {}):
+            with self._lock:
+                del self._fs["unreadable"][path]
+                self._save()
         return data
 
     def listdir(self, path: str) -> list[str]:
@@ -178,6 +202,7 @@ class ReplayHost(Host):
         fs_path = self.root / "fs.json"
         fs: dict[str, Any] = json.loads(fs_path.read_text()) if fs_path.exists() else {}
         self._missing: set[str] = set(fs.get("missing", []))
+        self._unreadable: dict[str, list[Any]] = fs.get("unreadable", {})
         self._listdir: dict[str, list[str]] = fs.get("listdir", {})
         self._realpath: dict[str, str] = fs.get("realpath", {})
         self._exists: dict[str, bool] = fs.get("exists", {})
@@ -226,6 +251,9 @@ class ReplayHost(Host):
         return path.read_bytes()
 
     def read_bytes(self, path: str) -> bytes:
+        if path in self._unreadable:
+            errno, strerror = self._unreadable[path]
+            raise OSError(errno, strerror, path)
         target = _fs_path(self.root, path)
         if target.is_file():
             return target.read_bytes()

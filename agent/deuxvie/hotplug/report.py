@@ -82,5 +82,6 @@ def build_loose_disk_report(
         "diagnostics": [],
         "erasure": [jsonable(record)],
         "grade": None,
+        "functions": [],  # a disk on its own has none of a PC's functions (issue #12)
         "evidence": None,
     }

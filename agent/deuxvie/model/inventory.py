@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from deuxvie.model.common import Outcome
 from deuxvie.model.dmi import MemoryModule
 from deuxvie.model.edid import EdidInfo
+from deuxvie.model.functions import FunctionInventory
 from deuxvie.model.smart import SmartFacts
 
 
@@ -150,3 +151,7 @@ class Inventory:
     gpus: Outcome[tuple[Gpu, ...]]
     collected_at: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Keyboards, audio, webcam, radios, USB, fans... (issue #12); a default so that older
+    # reports and callers that build an Inventory by hand stay valid.
+    functions: Outcome[FunctionInventory] = field(
+        default_factory=lambda: Outcome.absent("functions not probed"))

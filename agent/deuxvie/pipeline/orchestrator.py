@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from deuxvie.config import Config
 from deuxvie.host.base import Host
@@ -122,13 +122,15 @@ class Pipeline:
         extra_disks: Sequence[DiskInfo] = (),
         only_extra_disks: bool = False,
         unavailable: Mapping[StepName, str] | None = None,
+        guided: Any = None,
     ) -> None:
         """`confirm` is asked once before any wipe in attended mode (config.unattended
         false and not `preconfirmed`); without it an attended run wipes nothing.
         `extra_disks` are added to the inventory's disks, or replace them with
         `only_extra_disks` (the demo: its loop devices are the virtual PC's disks, the dev
         machine's own disk is not part of it). `unavailable` names, per step without an
-        implementation, what is missing (shown to the operator)."""
+        implementation, what is missing (shown to the operator). `guided(functions
+        inventory, automatic results) -> results` runs the attended function checks."""
         self.host = host
         self.config = config
         self.steps = steps
@@ -139,7 +141,7 @@ class Pipeline:
         self.extra_disks = tuple(extra_disks)
         self.only_extra_disks = only_extra_disks
         self.unavailable = dict(unavailable or {})
-        self.data = RunData(config=config)
+        self.data = RunData(config=config, guided=guided)
         self.results: dict[StepName, StepResult] = {
             name: StepResult(name, StepState.PENDING) for name in STEP_ORDER
         }

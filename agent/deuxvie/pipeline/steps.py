@@ -18,6 +18,7 @@ from deuxvie.host.base import Host
 from deuxvie.model.common import Reason
 from deuxvie.model.diagnostics import DiagnosticResult
 from deuxvie.model.erasure import ErasureRecord
+from deuxvie.model.functions import FunctionResult
 from deuxvie.model.grade import Grade
 from deuxvie.model.inventory import DiskInfo, Inventory
 
@@ -27,6 +28,7 @@ class StepName(enum.StrEnum):
     SMART = "smart"
     SELFTEST = "selftest"
     CPU = "cpu"
+    FUNCTIONS = "functions"  # screen, keyboard, audio, Wi-Fi, USB... (after CPU: fans)
     RAM = "ram"
     SURFACE = "surface"
     WIPE = "wipe"
@@ -42,7 +44,8 @@ STEP_ORDER: tuple[StepName, ...] = tuple(StepName)
 # Tests of a function: when they cannot run, the function is "untested" (décret 2022-190),
 # never passed and never merely skipped.
 DIAGNOSTIC_STEPS = frozenset(
-    {StepName.SMART, StepName.SELFTEST, StepName.CPU, StepName.RAM, StepName.SURFACE}
+    {StepName.SMART, StepName.SELFTEST, StepName.CPU, StepName.FUNCTIONS, StepName.RAM,
+     StepName.SURFACE}
 )
 # Steps that still run after the operator pressed Ctrl-C: they are quick, local, and they
 # are what records the interruption (the report says INTERRUPTED, never ERASED).
@@ -103,6 +106,7 @@ class RunData:
     config: Config
     inventory: Inventory | None = None
     diagnostics: list[DiagnosticResult] = field(default_factory=list)
+    functions: list[FunctionResult] = field(default_factory=list)
     wipe_decisions: tuple[Any, ...] = ()  # selection.WipeDecision
     wipe_targets: tuple[DiskInfo, ...] = ()
     erasure: list[ErasureRecord] = field(default_factory=list)
@@ -119,6 +123,9 @@ class RunData:
     label_status: Reason | None = None
     upload_status: Reason | None = None
     interrupted: bool = False
+    # Attended runs: the guided checks of the functions step (the UI pauses its display and
+    # hands the console to them); None in unattended runs and tests.
+    guided: Callable[[Any, tuple[FunctionResult, ...]], tuple[FunctionResult, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,7 @@ class Steps:
     smart: StepFn | None = None
     selftest: StepFn | None = None
     cpu: StepFn | None = None
+    functions: StepFn | None = None
     ram: StepFn | None = None
     surface: StepFn | None = None
     wipe: StepFn | None = None

@@ -131,7 +131,8 @@ def grade_step(ctx: StepContext) -> StepOutput:
 
     data = ctx.data
     assert data.inventory is not None  # the orchestrator always sets one
-    g = grade(data.inventory, data.diagnostics, data.erasure, _load_policy(data.config))
+    g = grade(data.inventory, data.diagnostics, data.erasure, _load_policy(data.config),
+              functions=data.functions)
     data.grade = g
     main = g.reasons[0] if g.reasons else g.suggestion
     return StepOutput(
@@ -205,13 +206,18 @@ def _diag_output(result: Any, fr: str, en: str) -> StepOutput:
 
 def cpu_step(ctx: StepContext) -> StepOutput:
     from deuxvie.diagnostics.cpu_stress import run_cpu_stress
+    from deuxvie.probes.sensors import sample_fans
 
     cfg = ctx.data.config
+    inv = ctx.data.inventory
+    fans = inv.functions.value.fans if inv is not None and inv.functions.value else ()
+    host = ctx.host
     # The stick's tests.cpu_stress_s wins over the policy's duration: it is the run's choice.
     res = run_cpu_stress(
         ctx.host,
         duration_s=float(cfg.cpu_stress_s),
         progress=_diag_progress(ctx, "cpu"),
+        sample_fans=(lambda: sample_fans(host, fans)) if fans else None,
         **_load_policy(cfg).cpu.stress_limits(),
     )
     ctx.data.diagnostics.append(res)
@@ -225,6 +231,31 @@ def cpu_step(ctx: StepContext) -> StepOutput:
         f"{n} cœurs logiques, {ops:.0f} opérations/s, {m.get('errors')} erreur(s){t_fr}",
         f"{n} logical CPUs, {ops:.0f} ops/s, {m.get('errors')} error(s){t_en}",
     )
+
+
+def functions_step(ctx: StepContext) -> StepOutput:
+    """Every function of the PC (issue #12): automatic checks; in attended mode the guided
+    checks ask the operator for what a machine cannot prove alone."""
+    from deuxvie.functions.checks import run_unattended
+
+    data = ctx.data
+    assert data.inventory is not None
+    policy = _load_policy(data.config)
+    results = list(run_unattended(ctx.host, data.inventory, data.diagnostics, policy))
+    fi = data.inventory.functions.value
+    if data.guided is not None and not data.config.unattended and fi is not None:
+        results = list(data.guided(fi, tuple(results)))
+    data.functions = results
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+    failed = [r.id for r in results if r.status.value == "FAILED"]
+    fr = ", ".join(f"{n} {k}" for k, n in counts.items())
+    extra_fr = f" ; en panne : {', '.join(failed)}" if failed else ""
+    extra_en = f"; failed: {', '.join(failed)}" if failed else ""
+    return StepOutput(StepState.DONE,
+                      (reason("functions.summary", fr + extra_fr, fr + extra_en),),
+                      problem=bool(failed))
 
 
 def ram_step(ctx: StepContext) -> StepOutput:
@@ -525,6 +556,7 @@ def report_step(ctx: StepContext) -> StepOutput:
             grade=data.grade,
             context=context,
             evidence_dir=evidence,
+            functions=data.functions,
         )
 
     try:
@@ -657,6 +689,7 @@ _ADAPTERS: dict[StepName, tuple[tuple[str, ...], Any]] = {
     StepName.SELFTEST: (("deuxvie.diagnostics.selftest",), selftest_step),
     StepName.SURFACE: (("deuxvie.diagnostics.surface",), surface_step),
     StepName.CPU: (("deuxvie.diagnostics.cpu_stress",), cpu_step),
+    StepName.FUNCTIONS: (("deuxvie.functions.checks",), functions_step),
     StepName.RAM: (("deuxvie.diagnostics.ram_test",), ram_step),
     StepName.WIPE: (("deuxvie.wipe.engine", "deuxvie.probes.usage"), wipe_step),
     StepName.REPORT: (("deuxvie.report.build", "deuxvie.station.store"), report_step),

@@ -22,6 +22,7 @@ from deuxvie import __version__
 from deuxvie.model.common import ProbeStatus, jsonable
 from deuxvie.model.diagnostics import DiagnosticResult
 from deuxvie.model.erasure import ErasureRecord
+from deuxvie.model.functions import FunctionResult
 from deuxvie.model.grade import Grade
 from deuxvie.model.inventory import Inventory
 from deuxvie.wire import SCHEMA_VERSION, device_identity_hash
@@ -130,6 +131,7 @@ def build_report(
     evidence_dir: Path | None,
     report_uuid: str | None = None,
     created_at: dt.datetime | None = None,
+    functions: Sequence[FunctionResult] = (),
 ) -> dict[str, Any]:
     """The report payload as plain JSON data (validate with deuxvie.wire.validate_report)."""
     donor = (
@@ -152,5 +154,6 @@ def build_report(
         "diagnostics": [jsonable(d) for d in diagnostics],
         "erasure": [jsonable(r) for r in erasure],
         "grade": jsonable(grade) if grade is not None else None,
+        "functions": [jsonable(f) for f in functions],
         "evidence": pack_evidence(evidence_dir) if evidence_dir is not None else None,
     }

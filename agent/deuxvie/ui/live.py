@@ -3,8 +3,9 @@ the final PASS / FAIL in large letters."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -134,7 +135,18 @@ class RichUI:
             self.activity[event.step] = " · ".join(parts)
         self._refresh(force=event.finished)
 
-    # ---- attended mode: the one question -----------------------------------------------
+    # ---- attended mode: the guided function checks, then the one question ---------------
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The console handed to someone else (the guided checks) and the display back."""
+        if self._live is not None:
+            self._live.stop()
+        try:
+            yield
+        finally:
+            if self._live is not None:
+                self._live.start()
 
     def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
         if self._live is not None:
@@ -263,6 +275,10 @@ def _ascii_bar(fraction: float, width: int) -> Text:
     return Text("#" * done + "." * (width - done), style="cyan")
 
 
+FUNCTION_STYLES = {"PASSED": "green", "FAILED": "bold red", "UNTESTED": "yellow",
+                   "ABSENT": "dim"}
+
+
 def final_screen(
     outcome: RunOutcome, lang: str = "fr", *, console_font: bool = False
 ) -> RenderableType:
@@ -289,6 +305,12 @@ def final_screen(
         for ident, word, ok in s.disks:
             body.append(f"  • {ident} : ")
             body.append(word + "\n", style="green" if ok else "red")
+    if s.functions:
+        body.append(f"\n{t('functions', lang)} :\n", style="bold")
+        for name, word, detail, status in s.functions:
+            body.append(f"  • {name} : ")
+            body.append(word, style=FUNCTION_STYLES.get(status, ""))
+            body.append(f" — {detail}\n" if status != "PASSED" else "\n")
     if s.failed_steps:
         body.append(f"\n{t('problems', lang)} :\n", style="bold red")
         for line in s.failed_steps:

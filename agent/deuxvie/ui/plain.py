@@ -3,9 +3,10 @@ one line per event, wipe progress at most every 10 % or 30 s per disk."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from deuxvie.pipeline.orchestrator import RunOutcome
@@ -99,6 +100,11 @@ class PlainUI:
             parts.append(event.message)
         self._line(" ".join(parts))
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Plain log lines need no pause: the guided checks write below them."""
+        yield
+
     def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
         will, wont = wipe_lists(decisions, self.lang)
         self._line(t("will_wipe", self.lang))
@@ -136,6 +142,10 @@ def final_text(outcome: RunOutcome, lang: str = "fr") -> str:
     if s.disks:
         out.append(f"{t('erasure', lang)} :")
         out += [f"  * {ident} : {word}" for ident, word, _ in s.disks]
+    if s.functions:
+        out.append(f"{t('functions', lang)} :")
+        out += [f"  * {name} : {word}" + (f" — {detail}" if status != "PASSED" else "")
+                for name, word, detail, status in s.functions]
     if s.failed_steps:
         out.append(f"{t('problems', lang)} :")
         out += [f"  * {line}" for line in s.failed_steps]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deuxvie.functions.labels import function_rows
+from deuxvie.model.common import jsonable
 from deuxvie.model.grade import Verdict
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import human_size
@@ -20,6 +22,8 @@ class FinalSummary:
     suggestion: str | None
     untested: tuple[str, ...]
     disks: tuple[tuple[str, str, bool], ...]  # (identity, status word, certifiable)
+    # (name, status word, detail, status) per function of the PC (issue #12).
+    functions: tuple[tuple[str, str, str, str], ...]
     failed_steps: tuple[str, ...]
     label: str
     upload: str
@@ -65,6 +69,11 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
         )
         for rec in data.erasure
     )
+    functions = tuple(
+        (*row, f.status.value)
+        for f, row in zip(data.functions,
+                          function_rows([jsonable(f) for f in data.functions], lang), strict=True)
+    )
     failed_steps = tuple(
         f"{pick(STEP_NAMES[r.name], lang)} : "
         + (r.reasons[0].text(lang) if r.reasons else pick(STATE_WORDS[r.state], lang))
@@ -100,6 +109,7 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
         suggestion=suggestion,
         untested=untested,
         disks=disks,
+        functions=functions,
         failed_steps=failed_steps,
         label=label,
         upload=upload,

@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 
 from deuxvie.wire.errors import ReportSchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the `functions` array (issue #12)
 MAX_ERRORS_REPORTED = 20
 
 
