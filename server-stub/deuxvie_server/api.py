@@ -16,8 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import queries, service_key, stations
-from deuxvie_server.auth import admin_required
+from deuxvie_server import accounts, bilan, intake, queries, service_key, stations
+from deuxvie_server.accounts import Principal
+from deuxvie_server.auth import admin_required, api_auth
 from deuxvie_server.bodies import read_body
 from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
@@ -155,6 +156,44 @@ def create_token() -> tuple[Response, int]:
     return jsonify({"token": token}), 201
 
 
+@bp.get("/api/v1/admin-tokens")
+@api_auth()
+def list_admin_tokens(who: Principal) -> Response:
+    """The caller's own API tokens; a network_admin sees everyone's."""
+    with sessions()() as session:
+        rows = accounts.list_tokens(session, who.user_id, everyone=who.is_network_admin)
+        names = {u.id: u.username for u in session.scalars(select(accounts.User))}
+        return jsonify({"items": [accounts.token_json(r, names.get(r.user_id or -1))
+                                  for r in rows]})
+
+
+@bp.post("/api/v1/admin-tokens")
+@api_auth()
+def create_admin_token(who: Principal) -> tuple[Response, int]:
+    """A new API token for the caller (the bootstrap token makes user-less network_admin
+    tokens), shown once."""
+    data = _json_object() if request.content_length else {}
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 200):
+        raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
+    days = data.get("ttl_days", accounts.DEFAULT_TOKEN_TTL.days)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        raise ApiError(422, "bad_field", "'ttl_days' must be an integer in 1..366")
+    with writing() as session:
+        token, row = accounts.create_token(session, who.user_id, note, dt.timedelta(days=days))
+        body = accounts.token_json(row, who.name)
+    return jsonify({"token": token, **body}), 201
+
+
+@bp.post("/api/v1/admin-tokens/<token_id>/revoke")
+@api_auth()
+def revoke_admin_token(token_id: str, who: Principal) -> Response:
+    with writing() as session:
+        row = accounts.revoke_token(session, token_id, who)
+        body = accounts.token_json(row)
+    return jsonify(body)
+
+
 @bp.post("/api/v1/reports")
 def post_report() -> tuple[Response, int]:
     body = read_body()
@@ -259,6 +298,130 @@ def donor_ledger(donor_id: str) -> Response:
         if session.get(queries.Donor, donor_id) is None:
             raise ApiError(404, "not_found", f"no donor {donor_id!r}")
         return jsonify({"donor_id": donor_id, **queries.donor_ledger(session, donor_id).as_dict()})
+
+
+WRITERS = (accounts.OPERATOR, accounts.WORKSHOP_ADMIN, accounts.NETWORK_ADMIN)
+
+
+def _write_session() -> AbstractContextManager[Session]:
+    """A write transaction on the ingest writer path (BEGIN IMMEDIATE on SQLite, the writer
+    queue), so a decision racing a report upload waits instead of failing (issue 11 item 5)."""
+    return writing()
+
+
+@bp.post("/api/v1/lots")
+@api_auth(*WRITERS)
+def create_lot(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        lot = intake.create_lot(session, who, data)
+        body = queries.lot_json(lot)
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/lots/<lot_id>/items")
+@api_auth(*WRITERS)
+def add_items(lot_id: str, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        items = intake.add_items(session, who, lot_id, data)
+        lot = session.get(intake.Lot, lot_id)
+        body = {"lot_id": lot_id, "count": len(items),
+                "items": [intake.item_json(i, lot) for i in items]}
+    return jsonify(body), 201
+
+
+@bp.get("/api/v1/items/<int:item_id>")
+@api_auth()
+def get_item(item_id: int, who: Principal) -> Response:
+    with sessions()() as session:
+        item, lot = intake.readable_item(session, who, item_id)
+        body = intake.item_json(item, lot)
+        body["history"] = intake.history_json(session, item)
+        if item.category in intake.DATA_BEARING:
+            body["erasure"] = intake.erasure_evidence(session, item).as_dict()
+    return jsonify(body)
+
+
+@bp.post("/api/v1/items/<int:item_id>/decisions")
+@api_auth(*WRITERS)
+def decide(item_id: int, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        event = intake.decide(session, who, item_id, data)
+        item, lot = intake.readable_item(session, who, item_id)
+        body = intake.item_json(item, lot)
+        body["decision"] = {"from": event.from_state, "to": event.to_state,
+                            "reason": event.reason, "by": event.actor}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/packs")
+@api_auth(*WRITERS)
+def create_pack(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        pack = intake.create_pack(session, who, data)
+        items = session.scalars(select(intake.Item).where(intake.Item.pack_id == pack.id)
+                                .order_by(intake.Item.id)).all()
+        body = {"id": pack.id, "workshop_id": pack.workshop_id, "note": pack.note,
+                "items": [i.id for i in items], "state": intake.IN_PACK}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/packs/<int:pack_id>/distribution")
+@api_auth(*WRITERS)
+def distribute(pack_id: int, who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        dist = intake.distribute(session, who, pack_id, data)
+        body = {"id": dist.id, "pack_id": dist.pack_id, "structure": dist.structure,
+                "date": dist.date.isoformat(), "pseudonymous_ref": dist.pseudonymous_ref,
+                "criterion": dist.criterion}
+    return jsonify(body), 201
+
+
+@bp.post("/api/v1/weee-batches")
+@api_auth(*WRITERS)
+def create_weee_batch(who: Principal) -> tuple[Response, int]:
+    data = _json_object()
+    with _write_session() as session:
+        batch = intake.create_weee_batch(session, who, data)
+        n = len(session.scalars(select(intake.Item.id).where(
+            intake.Item.weee_batch_id == batch.id)).all())
+        body = {"id": batch.id, "workshop_id": batch.workshop_id,
+                "organisation": batch.organisation, "slip_number": batch.slip_number,
+                "date": batch.date.isoformat(), "weights_kg": json.loads(batch.weights_kg),
+                "total_kg": batch.total_kg, "items": n}
+    return jsonify(body), 201
+
+
+def year_arg() -> int:
+    raw = request.args.get("year", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4 and 2000 <= int(raw) <= 2100):
+        raise ApiError(400, "bad_query", "year=YYYY (2000..2100) is required")
+    return int(raw)
+
+
+def bilan_scope(session: Session, who: Principal, donor_id: str, year: int) -> bilan.Scope:
+    """The part of a donor's balance the caller may see (403 / 404 as due)."""
+    if not who.may_read_donor(donor_id):
+        raise ApiError(403, "forbidden", "a donor_viewer sees its own donor only")
+    if len(donor_id) > 128 or session.get(queries.Donor, donor_id) is None:
+        raise ApiError(404, "not_found", f"no donor {donor_id!r}")
+    workshop = who.workshop_filter()
+    if workshop is None and who.is_network_admin:
+        asked = request.args.get("workshop")
+        workshop = asked[:64] if asked else None
+    return bilan.Scope(year=year, donor_id=donor_id, workshop_id=workshop)
+
+
+@bp.get("/api/v1/donors/<donor_id>/bilan")
+@api_auth()
+def donor_bilan(donor_id: str, who: Principal) -> Response:
+    year = year_arg()
+    with sessions()() as session:
+        return jsonify(bilan.balance(session, bilan_scope(session, who, donor_id, year)))
 
 
 @bp.get("/c/<uuid:rid>.json")

@@ -23,7 +23,8 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
 
 def _wants_json() -> bool:
     path = request.path
-    return (path.startswith("/api/") or path.endswith((".json", "/key"))
+    # the attestation PDF and its .sig are fetched by scripts too (OpenAPI: JSON errors)
+    return (path.startswith("/api/") or path.endswith((".json", "/key", ".pdf", ".sig"))
             or request.method != "GET")
 
 

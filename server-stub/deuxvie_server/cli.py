@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
-from deuxvie_server import stations
+from deuxvie_server import accounts, stations
 from deuxvie_server.config import DEFAULT_DB_URL, Config
 from deuxvie_server.db import (
     current_revision,
@@ -108,10 +108,62 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_id(session, username: str | None) -> int | None:  # type: ignore[no-untyped-def]
+    if username is None:
+        return None
+    from sqlalchemy import select
+
+    from deuxvie_server.models import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise ApiError(404, "not_found", f"no user {username!r}")
+    return int(user.id)
+
+
 def cmd_admin_token_create(args: argparse.Namespace) -> int:
     with _write(args.db) as session:
-        token = stations.create_admin_token(session, args.note)
+        token = stations.create_admin_token(
+            session, args.note, _user_id(session, args.user), dt.timedelta(days=args.ttl_days))
     print(token)
+    return 0
+
+
+def cmd_admin_token_list(args: argparse.Namespace) -> int:
+    from deuxvie_server.models import User
+
+    with _sessions(args.db)() as session:
+        names = {u.id: u.username for u in session.query(User)}
+        for row in accounts.list_tokens(session, everyone=True):
+            info = accounts.token_json(row, names.get(row.user_id or -1))
+            state = f"revoked {info['revoked_at']}" if info["revoked_at"] else \
+                f"expires {info['expires_at']}"
+            print(f"{info['id']}\t{info['user'] or '(network_admin)'}\t{state}\t"
+                  f"{info['note'] or ''}")
+    return 0
+
+
+def cmd_admin_token_revoke(args: argparse.Namespace) -> int:
+    with _write(args.db) as session:
+        row = accounts.revoke_token(session, args.token_id)
+        print(f"token {row.token_id} revoked at {row.revoked_at}")
+    return 0
+
+
+def cmd_workshop_create(args: argparse.Namespace) -> int:
+    with _write(args.db) as session:
+        accounts.create_workshop(session, args.workshop_id, args.name, args.territory)
+    print(f"workshop {args.workshop_id} created")
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    # the password comes from the environment or stdin, never argv (/proc/*/cmdline)
+    password = os.environ.get("DEUXVIE_PASSWORD") or sys.stdin.readline().rstrip("\n")
+    with _write(args.db) as session:
+        user = accounts.create_user(session, args.username, password, args.role,
+                                    args.workshop, args.donor)
+        print(f"user {user.username} ({user.role}) created")
     return 0
 
 
@@ -136,6 +188,46 @@ def cmd_station_list(args: argparse.Namespace) -> int:
             state = f"revoked {s.revoked_at:%Y-%m-%d}" if s.revoked_at else "active"
             print(f"{s.id}\t{s.key_id}\t{state}")
     return 0
+
+
+def cmd_attestation(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from deuxvie_server.attestation import write_attestation
+
+    if (args.lot is None) == (args.year is None):
+        print("deuxvie-server: give --lot or --year", file=sys.stderr)
+        return 2
+    pdf, sig = write_attestation(args.db, args.donor, Path(args.out), lot_id=args.lot,
+                                 year=args.year, server=args.server, lang=args.lang)
+    print(pdf)
+    print(sig)
+    return 0
+
+
+def cmd_verify_attestation(args: argparse.Namespace) -> int:
+    """Exit 0 and VALID, or exit 1 and INVALID with the reason."""
+    from pathlib import Path
+
+    from deuxvie_server import service_key
+
+    pdf = Path(args.pdf).read_bytes()
+    sig = Path(args.sig or args.pdf + ".sig").read_bytes()
+    if args.public_key:
+        public = args.public_key
+    elif args.server:
+        import requests
+
+        resp = requests.get(args.server.rstrip("/") + "/api/v1/service-key", timeout=10)
+        resp.raise_for_status()
+        public = resp.json()["public_key"]
+    else:
+        key = service_key.resolve(args.key_file or os.environ.get("DEUXVIE_SERVICE_KEY"),
+                                  args.db)
+        public = service_key.public_json(key)["public_key"]
+    ok, why = service_key.verify_file(pdf, sig, public)
+    print(f"{'VALIDE / VALID' if ok else 'INVALIDE / INVALID'}: {why}")
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,10 +270,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("admin-token", help="admin tokens (API and pages)")
     asub = p.add_subparsers(dest="admin_command", required=True)
-    q = asub.add_parser("create", help="print a new admin token")
+    q = asub.add_parser("create", help="print a new API token (of --user, else a "
+                        "network_admin token without a user)")
     _db_arg(q)
     q.add_argument("--note")
+    q.add_argument("--user", help="the token acts as this user, with its role")
+    q.add_argument("--ttl-days", type=int, default=accounts.DEFAULT_TOKEN_TTL.days)
     q.set_defaults(func=cmd_admin_token_create)
+    q = asub.add_parser("list", help="list API tokens (id, user, expiry or revocation)")
+    _db_arg(q)
+    q.set_defaults(func=cmd_admin_token_list)
+    q = asub.add_parser("revoke", help="revoke the API token with this id (from `list`)")
+    _db_arg(q)
+    q.add_argument("token_id")
+    q.set_defaults(func=cmd_admin_token_revoke)
+
+    p = sub.add_parser("workshop", help="workshops (ateliers) of the network")
+    wsub = p.add_subparsers(dest="workshop_command", required=True)
+    q = wsub.add_parser("create", help="add a workshop")
+    _db_arg(q)
+    q.add_argument("workshop_id")
+    q.add_argument("--name", required=True)
+    q.add_argument("--territory", help="commune / EPCI")
+    q.set_defaults(func=cmd_workshop_create)
+
+    p = sub.add_parser("user", help="users and roles")
+    usub = p.add_subparsers(dest="user_command", required=True)
+    q = usub.add_parser("create", help="add a user; password from DEUXVIE_PASSWORD or stdin")
+    _db_arg(q)
+    q.add_argument("username")
+    q.add_argument("--role", required=True, choices=accounts.ROLES)
+    q.add_argument("--workshop", help="operator / workshop_admin: its workshop")
+    q.add_argument("--donor", help="donor_viewer: the donor it sees")
+    q.set_defaults(func=cmd_user_create)
 
     p = sub.add_parser("station", help="enrolled stations")
     ssub = p.add_subparsers(dest="station_command", required=True)
@@ -192,12 +313,40 @@ def build_parser() -> argparse.ArgumentParser:
     q = ssub.add_parser("list", help="list stations")
     _db_arg(q)
     q.set_defaults(func=cmd_station_list)
+
+    p = sub.add_parser("attestation", help="write a donor's signed erasure attestation "
+                       "(PDF + detached .sig)")
+    _db_arg(p)
+    p.add_argument("donor")
+    p.add_argument("--lot")
+    p.add_argument("--year", type=int)
+    p.add_argument("--out", default=".", help="directory (default: here)")
+    p.add_argument("--server", default=os.environ.get("DEUXVIE_PUBLIC_URL",
+                                                      "http://127.0.0.1:8080"),
+                   help="base URL printed in the PDF (certificate links)")
+    p.add_argument("--lang", choices=("fr", "en"), default="fr")
+    p.set_defaults(func=cmd_attestation)
+
+    p = sub.add_parser("verify-attestation", help="check an attestation PDF against its "
+                       ".sig and the service's public key")
+    p.add_argument("pdf")
+    p.add_argument("--sig", help="default: PDF path + .sig")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--server", help="fetch the key from SERVER/api/v1/service-key")
+    key.add_argument("--public-key", help="the service's public key (base64)")
+    key.add_argument("--key-file", help="the service's key file (on the server itself)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_verify_attestation)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ApiError as exc:
+        print(f"deuxvie-server: {exc.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

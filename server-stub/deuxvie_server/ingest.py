@@ -124,6 +124,8 @@ class _KeyLookup:
         self.stations: dict[str, str] = {}
 
     def __call__(self, kid: str) -> Ed25519PublicKey | None:
+        if "\x00" in kid:
+            return None  # PostgreSQL text cannot hold NUL: no such key (found by schemathesis)
         hit = self.cache.get(kid)
         if hit is not None:
             self.stations[kid] = hit[0]

@@ -8,7 +8,10 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -34,6 +37,9 @@ class Station(Base):
     public_key_b64: Mapped[str] = mapped_column(String(64))
     enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the workshop whose ledger this station's reports belong to (None: enrolled before
+    # workshops existed; a network_admin sees them)
+    workshop_id: Mapped[str | None] = mapped_column(ForeignKey("workshops.id"))
 
 
 class EnrolmentToken(Base):
@@ -49,11 +55,60 @@ class EnrolmentToken(Base):
 
 
 class AdminToken(Base):
+    """API tokens (Bearer). A token belongs to a user and acts with that user's role; rows
+    from before users existed (user_id NULL) act as network_admin until they expire (the
+    0002 migration gives them 90 days). Listed and revoked by `token_id` (the first 16 hex
+    digits of the hash: enough to name one, useless to log in with)."""
+
     __tablename__ = "admin_tokens"
 
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def token_id(self) -> str:
+        return self.token_sha256[:16]
+
+
+class Workshop(Base):
+    __tablename__ = "workshops"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    territory: Mapped[str | None] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    # hashlib.scrypt, "scrypt$n$r$p$salt_b64$hash_b64" (accounts.hash_password)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    workshop_id: Mapped[str | None] = mapped_column(ForeignKey("workshops.id"))
+    donor_id: Mapped[str | None] = mapped_column(ForeignKey("donors.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A browser login: the cookie holds a random id, the table its SHA-256 (a leaked
+    database opens no session), the CSRF token every form must echo, and the expiry."""
+
+    __tablename__ = "web_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(32))  # the bootstrap token has no user
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Donor(Base):
@@ -61,6 +116,7 @@ class Donor(Base):
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    territory: Mapped[str | None] = mapped_column(String(200))  # commune / EPCI
 
 
 class Lot(Base):
@@ -69,6 +125,90 @@ class Lot(Base):
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     donor_id: Mapped[str | None] = mapped_column(ForeignKey("donors.id"))
+    # intake (issue 14); NULL on lots first named by an agent report
+    workshop_id: Mapped[str | None] = mapped_column(ForeignKey("workshops.id"))
+    reference: Mapped[str | None] = mapped_column(String(200))  # convention / PV de remise
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Item(Base):
+    """One donated thing (a tower, a screen, a keyboard...). `state` is the latest
+    decision's state, kept for counting; the decisions themselves are in item_events,
+    which is only ever appended to."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lot_id: Mapped[str] = mapped_column(ForeignKey("lots.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    serial: Mapped[str | None] = mapped_column(String(256), index=True)
+    asset_tag: Mapped[str | None] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    pack_id: Mapped[int | None] = mapped_column(ForeignKey("packs.id"))
+    weee_batch_id: Mapped[int | None] = mapped_column(ForeignKey("weee_batches.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ItemEvent(Base):
+    """The append-only history: who decided what, when, why (never updated or deleted;
+    triggers refuse it, migration 0002)."""
+
+    __tablename__ = "item_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(1000))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the storage was taken out and sent to destruction (recycling without erasure)
+    removed_for_destruction: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON: certificates checked, pack...
+
+
+class Pack(Base):
+    """A "pack numérique solidaire": refurbished items leaving together."""
+
+    __tablename__ = "packs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Distribution(Base):
+    """A pack handed to a household through a prescribing structure. No personal data:
+    the structure, the date, a pseudonymous reference the structure keeps, the criterion."""
+
+    __tablename__ = "distributions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("packs.id"), unique=True)
+    structure: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date)
+    pseudonymous_ref: Mapped[str] = mapped_column(String(64))
+    criterion: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WeeeBatch(Base):
+    __tablename__ = "weee_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"))
+    organisation: Mapped[str] = mapped_column(String(200))  # eco-organisme / take-back
+    slip_number: Mapped[str] = mapped_column(String(100))
+    date: Mapped[dt.date] = mapped_column(Date)
+    weights_kg: Mapped[str] = mapped_column(Text)  # JSON {category: kg}
+    total_kg: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Device(Base):

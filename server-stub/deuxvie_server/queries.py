@@ -180,3 +180,14 @@ def erasure_csv_rows(session: Session) -> Iterator[list[Any]]:
             e.category, e.technique, e.verification, e.bytes_written, e.bytes_verified,
             e.started_at, e.ended_at, r.station_id, r.operator, r.donor_id, r.lot_id,
         ]
+
+
+def lot_json(lot: Lot) -> dict[str, Any]:
+    return {
+        "id": lot.id,
+        "donor_id": lot.donor_id,
+        "workshop_id": lot.workshop_id,
+        "reference": lot.reference,
+        "date": lot.received_on.isoformat() if lot.received_on else None,
+        "created_by": lot.created_by,
+    }

@@ -9,14 +9,19 @@ backups with the database.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from deuxvie import wire
 from sqlalchemy.engine import make_url
 
@@ -79,3 +84,47 @@ def public_json(key: Ed25519PrivateKey) -> dict[str, Any]:
     pub = key.public_key()
     return {"key_id": wire.key_id(pub), "public_key": wire.public_key_b64(pub),
             "algorithm": "ed25519", "receipt_type": wire.RECEIPT_TYPE}
+
+
+# -- detached signatures of documents the service vouches for (donors' attestations,
+#    issue 14, ADR 0047) -----------------------------------------------------------------
+
+def of_app(ext: dict[str, Any]) -> Ed25519PrivateKey:
+    key: Ed25519PrivateKey = ext["service_key"]
+    return key
+
+
+def sign_file(key: Ed25519PrivateKey, data: bytes, filename: str) -> dict[str, Any]:
+    """The detached signature (JSON) of a document: Ed25519 over its exact bytes."""
+    pub = key.public_key()
+    return {
+        "algorithm": "ed25519",
+        "key_id": wire.key_id(pub),
+        "public_key": wire.public_key_b64(pub),
+        "file": filename,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "signature": base64.b64encode(key.sign(data)).decode(),
+        "signed_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def verify_file(data: bytes, signature: dict[str, Any] | bytes | str,
+                public_key_b64: str) -> tuple[bool, str]:
+    """(valid, why). The key is the one the verifier trusts (from the service, the README
+    or a previous download), never the one the signature file names."""
+    try:
+        sig = json.loads(signature) if isinstance(signature, bytes | str) else signature
+        if not isinstance(sig, dict):
+            return False, "the signature file is not a JSON object"
+        key: Ed25519PublicKey = wire.public_key_from_b64(public_key_b64)
+        if sig.get("key_id") not in (None, wire.key_id(key)):
+            return False, "signed by another key than the service's"
+        raw = base64.b64decode(str(sig.get("signature", "")), validate=True)
+        if sig.get("sha256") not in (None, hashlib.sha256(data).hexdigest()):
+            return False, "the document is not the one that was signed (SHA-256 differs)"
+        key.verify(raw, data)
+    except (ValueError, wire.EnvelopeError) as exc:
+        return False, f"malformed signature or key ({exc})"
+    except InvalidSignature:
+        return False, "the signature does not match the document"
+    return True, "signature valid"

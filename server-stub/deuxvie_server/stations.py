@@ -10,8 +10,9 @@ from deuxvie import wire
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from deuxvie_server import accounts
 from deuxvie_server.errors import ApiError
-from deuxvie_server.models import AdminToken, EnrolmentToken, Station, utcnow
+from deuxvie_server.models import EnrolmentToken, Station, utcnow
 from deuxvie_server.security import new_token, token_hash
 
 STATION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -28,14 +29,13 @@ def create_enrolment_token(
     return token
 
 
-def create_admin_token(session: Session, note: str | None = None) -> str:
-    token = new_token()
-    session.add(AdminToken(token_sha256=token_hash(token), note=note))
+def create_admin_token(session: Session, note: str | None = None,
+                       user_id: int | None = None,
+                       ttl: dt.timedelta = accounts.DEFAULT_TOKEN_TTL) -> str:
+    """An API token of `user_id` (None: a network_admin token without a user, as
+    `admin-token create` made before users existed); it expires after `ttl`."""
+    token, _row = accounts.create_token(session, user_id, note, ttl)
     return token
-
-
-def admin_token_known(session: Session, token: str) -> bool:
-    return session.get(AdminToken, token_hash(token)) is not None
 
 
 def _aware(ts: dt.datetime) -> dt.datetime:

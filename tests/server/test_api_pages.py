@@ -92,9 +92,23 @@ def test_token_api_and_stored_admin_tokens(app: Flask, client: FlaskClient) -> N
     assert ok.status_code == 201
 
 
+def login_csrf(client: FlaskClient) -> str:
+    """The double-submit CSRF token of the login form (cookie + hidden field)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
 def test_login_cookie_opens_pages(app: Flask, client: FlaskClient) -> None:
-    assert client.post("/login", data={"token": "wrong", "next": "/devices"}).status_code == 401
-    resp = client.post("/login", data={"token": ADMIN, "next": "https://evil.example/"})
+    csrf = login_csrf(client)
+    assert client.post("/login", data={"token": ADMIN, "next": "/"}).status_code == 403
+    assert client.post("/login", data={"token": "wrong", "next": "/devices",
+                                       "csrf_token": csrf}).status_code == 401
+    resp = client.post("/login", data={"token": ADMIN, "next": "https://evil.example/",
+                                       "csrf_token": csrf})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     assert client.get("/devices").status_code == 200
     # the cookie opens pages, not the API (no CSRF on revoke / token creation)
