@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ from deuxvie.devtools.service import (
     DemoService,
     ServiceError,
     coordination_service,
+    donor_words,
     ensure_station,
     free_port,
     receipt_for,
@@ -195,15 +197,25 @@ def detach_stale(images_dir: Path) -> None:
             say(f"{dev} (left by an interrupted demo on {img.name}) detached")
 
 
+DEMO_DONOR = "D-DEMO-001"
+DEMO_LOT = "LOT-DEMO"
+
+
+def tell_donor(service: DemoService, out: Path) -> None:
+    """The donor's attestation and balance URL, the last lines of a delivered run."""
+    for line in donor_words(service, out, DEMO_DONOR, DEMO_LOT, dt.datetime.now(dt.UTC).year):
+        say(line)
+
+
 def demo_config(out: Path, service: DemoService | None, station_dir: Path) -> Config:
     return Config(
         server_url=service.url if service is not None else None,
         station_dir=station_dir,
         operator="Démo",
         organisation="Atelier de démonstration deuxvie",
-        donor_id="D-DEMO-001",
+        donor_id=DEMO_DONOR,
         donor_name="Donateur de démonstration",
-        lot_id="LOT-DEMO",
+        lot_id=DEMO_LOT,
         asset_prefix="DEMO",
         printer=f"file:{out / 'label.png'}",
         language="fr",
@@ -238,6 +250,7 @@ def tell_delivery(
         say(f"signed report: {service.url}/c/{report_id}")
         say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
             f"there: GET /api/v1/reports/{report_id})")
+        tell_donor(service, station_dir.parent)
         return True
     where = spooled if spooled is not None else station_dir / "spool"
     for line in spool_words(where, station_dir, service):
@@ -327,9 +340,10 @@ def vm_run(out: Path, service: DemoService) -> int:
         say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
             f"there: GET /api/v1/reports/{res.report_uuid})")
         say(
-            f"donor's ledger: {service.url}/donors/D-DEMO-001 (admin page: log in at "
+            f"donor's ledger: {service.url}/donors/{DEMO_DONOR} (admin page: log in at "
             f"{service.url}/login with the token {service.admin_token})"
         )
+        tell_donor(service, out)
     elif res.report_uuid is not None:
         for line in spool_words(station_dir / "spool", station_dir, service):
             say(line)

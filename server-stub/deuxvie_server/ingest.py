@@ -14,13 +14,22 @@ from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from deuxvie import wire
-from sqlalchemy import Connection, Engine, Table, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from deuxvie_server import schema_check
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ledger import ledger_state
-from deuxvie_server.models import Device, Donor, ErasureEntry, Lot, Report, Station
+from deuxvie_server.models import (
+    Device,
+    Donor,
+    ErasureEntry,
+    Item,
+    ItemEvent,
+    Lot,
+    Report,
+    Station,
+)
 
 # Core tables and constant statements: the hot path writes rows with prepared INSERTs, not
 # ORM object graphs (the unit of work, identity map and attribute events cost ~4 ms a report,
@@ -32,6 +41,8 @@ _lots = cast(Table, Lot.__table__)
 _reports = cast(Table, Report.__table__)
 _erasures = cast(Table, ErasureEntry.__table__)
 _stations = cast(Table, Station.__table__)
+_items = cast(Table, Item.__table__)
+_item_events = cast(Table, ItemEvent.__table__)
 
 _FIND_KEY = select(_stations.c.id, _stations.c.public_key_b64, _stations.c.revoked_at).where(
     _stations.c.key_id == bindparam("kid"))
@@ -48,6 +59,44 @@ _LOT_DONOR = (
     update(_lots).where(_lots.c.id == bindparam("lid"), _lots.c.donor_id.is_(None))
     .values(donor_id=bindparam("did"))
 )
+
+# SMBIOS chassis type (deuxvie.probes.dmi.CHASSIS_TYPES, as the report says it) -> the
+# intake category of the item a report for an unknown device creates (issue 14). A machine
+# the agent booted is a computer: a chassis it does not name (QEMU says "Other", many
+# white boxes "Unknown" or nothing) is counted as a desktop, which is data-bearing, so the
+# erasure gate and the attestation apply to it.
+CHASSIS_CATEGORY = {
+    "laptop": "laptop", "notebook": "laptop", "portable": "laptop", "sub notebook": "laptop",
+    "convertible": "laptop", "detachable": "laptop", "hand held": "laptop",
+    "tablet": "tablet", "all in one": "all_in_one", "mini tower": "mini_tower",
+    "tower": "mini_tower",
+}
+DEFAULT_CATEGORY = "desktop"
+
+
+def category_of(chassis_type: str | None) -> str:
+    return CHASSIS_CATEGORY.get((chassis_type or "").strip().lower(), DEFAULT_CATEGORY)
+
+
+# A report attaches to its item by the asset tag printed at intake (reports.asset_id), else
+# by the device it is about (items.device_id, or the item's serial = the device's serial):
+# the read side does that (intake.attached_reports). Only a report that would attach to no
+# item creates one, in its lot, in_audit: ONE statement (INSERT ... SELECT ... WHERE NOT
+# EXISTS, by the indexed asset_tag / serial / device_id), plus the history row when it did
+# insert (ADR 0045: the hot path stays a handful of prepared statements).
+_ITEM_TAKEN = exists().where(or_(
+    _items.c.asset_tag == bindparam("tag"),
+    _items.c.device_id == bindparam("dev"),
+    _items.c.serial == bindparam("serial"),
+))
+_NEW_ITEM = _items.insert().from_select(
+    ["lot_id", "category", "serial", "asset_tag", "state", "device_id", "created_at"],
+    select(bindparam("lot"), bindparam("category"), bindparam("serial"),
+           bindparam("new_tag"), literal("in_audit"), bindparam("dev"),
+           bindparam("now", type_=_items.c.created_at.type))
+    .where(~_ITEM_TAKEN),
+).returning(_items.c.id)
+_NEW_ITEM_EVENT = _item_events.insert()
 
 
 @dataclass(frozen=True)
@@ -281,8 +330,11 @@ def _store(
             conn.execute(_NAME_DONOR, {"did": donor["id"], "dname": donor["name"]})
     lot = report["lot"]
     if lot is not None:
+        # a lot first named by a report is received the day the report arrives (the
+        # balance counts items by their lot's year)
         new = conn.execute(sql.lot, {"id": lot["id"], "name": lot.get("name"),
-                                     "donor_id": donor["id"] if donor else None}).first()
+                                     "donor_id": donor["id"] if donor else None,
+                                     "received_on": dt.datetime.now(dt.UTC).date()}).first()
         if new is None and donor is not None:
             conn.execute(_LOT_DONOR, {"lid": lot["id"], "did": donor["id"]})
     grade = report["grade"]
@@ -314,5 +366,28 @@ def _store(
     ]
     if rows:  # one executemany, in report order (ErasureEntry.id keeps it)
         conn.execute(_INSERT_ERASURES, rows)
+    if lot is not None:
+        _item_for(conn, report, device_id, station_id)
     return IngestResult(uuid=report["uuid"], device_id=device_id, replay=False,
                         payload_sha256=payload_sha256)
+
+
+def _item_for(conn: Connection, report: dict[str, Any], device_id: int, station_id: str
+              ) -> None:
+    """Create the intake item of a report that attaches to none (module comment above)."""
+    dev = report["device"]
+    tag = report["asset_id"]
+    now = dt.datetime.now(dt.UTC)
+    # the report's asset id becomes the item's tag; a generated one when it has none
+    new_tag = tag or f"DV-R-{report['uuid']}"
+    item_id = conn.execute(_NEW_ITEM, {
+        "tag": tag, "dev": device_id, "serial": dev["serial"], "lot": report["lot"]["id"],
+        "category": category_of(dev["chassis_type"]), "new_tag": new_tag, "now": now,
+    }).scalar()
+    if item_id is not None:
+        conn.execute(_NEW_ITEM_EVENT, {
+            "item_id": item_id, "from_state": None, "to_state": "in_audit",
+            "reason": f"created by agent report {report['uuid']} (device not at intake)",
+            "actor": f"station:{station_id}", "at": now, "removed_for_destruction": False,
+            "detail": json.dumps({"report": report["uuid"],
+                                  "chassis_type": dev["chassis_type"]}, sort_keys=True)})

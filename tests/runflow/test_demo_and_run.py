@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,7 @@ def test_demo_twice_in_one_directory_stores_both_reports(tmp_path: Path) -> None
     assert (out / "certificate.pdf").stat().st_size > 10_000
     assert (out / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list((out / "disks").glob("*.img"))
+    _donor_outputs(first, out)
     assert str(tmp_path) not in subprocess.run(
         ["losetup", "-a"], capture_output=True, text=True
     ).stdout
@@ -188,6 +190,34 @@ def test_demo_twice_in_one_directory_stores_both_reports(tmp_path: Path) -> None
     assert {u for _, u in urls} <= set(stored), (urls, stored)
     assert len(set(stored.values())) == 1
     assert not list((out / "station" / "spool").glob("*.dsse.json"))
+    # the same virtual PC twice: one item in the donor's lot, audited twice
+    with contextlib.closing(sqlite3.connect(out / "server.db")) as con:
+        assert con.execute("SELECT lot_id, state FROM items").fetchall() == [
+            ("LOT-DEMO", "in_audit")]
+    _donor_outputs(second, out)
+
+
+def _donor_outputs(printed: str, out: Path) -> None:
+    """The demo's last words (issue 14): the donor's signed attestation, the balance URL."""
+    found = re.search(r"donor's erasure attestation: (\S+\.pdf)\n", printed)
+    assert found, printed[-3000:]
+    pdf = Path(found.group(1))
+    assert pdf.parent == out and pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    # the lot's one data-bearing item, its two demo disks listed, both erased
+    assert "LOT-DEMO" in text
+    # (the PDF's column cuts the long loop serials "loop:<image path>")
+    disks = [line for line in text.splitlines() if "loop:" in line]
+    assert len(disks) == 2 and all("EFFACÉ" in line for line in disks), text
+    key = out / "server.db.service-key.pem"
+    verify = subprocess.run([*demo.server_cli(), "verify-attestation", str(pdf),
+                             "--key-file", str(key)], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    year = time.gmtime().tm_year
+    assert re.search(rf"donor's balance: http://127\.0\.0\.1:\d+/donors/D-DEMO-001/bilan"
+                     rf"\?year={year}\n", printed), printed[-2000:]
+    assert "log in: http://127.0.0.1:" in printed
 
 
 def test_deuxvie_run_sigterm_ends_like_ctrl_c(tmp_path: Path) -> None:

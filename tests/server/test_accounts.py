@@ -204,7 +204,7 @@ def test_migration_from_0001_keeps_reports_and_old_admin_tokens(db_url: str) -> 
     engine.dispose()
     app = create_app(Config(db_url=db_url))  # migrates to head
     try:
-        assert current_revision(app.extensions["deuxvie"]["engine"]) == "0002"
+        assert current_revision(app.extensions["deuxvie"]["engine"]) == "0003"
         client = app.test_client()
         page = client.get(f"/c/{report['uuid']}?lang=en").get_data(as_text=True)
         assert "VALID" in page and "INVALID" not in page

@@ -69,4 +69,4 @@ def test_migrations_are_idempotent(tmp_path) -> None:  # type: ignore[no-untyped
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite3'}")
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"

@@ -109,6 +109,29 @@ def _admin(db_url: str, *args: str) -> str:
     return res.stdout.strip().split()[-1]
 
 
+def donor_words(
+    service: DemoService, out: Path, donor_id: str, lot_id: str, year: int
+) -> list[str]:
+    """The donor's side of the run (issue 14), once the report is in the service: the
+    signed erasure attestation of the lot, written into `out` by `deuxvie-server
+    attestation` (the report created or found the lot's item at ingest), and the balance
+    page's URL with how to log in. Lines to print; a failure is said, not raised."""
+    try:
+        pdf = _admin(service.db_url, "attestation", donor_id, "--lot", lot_id,
+                     "--out", str(out), "--server", service.url)
+    except (ServiceError, OSError, subprocess.SubprocessError) as exc:
+        return [f"attestation non produite / no attestation: {exc}"]
+    # _admin returns the last word printed: the .sig path, the PDF's path without it
+    pdf_path = pdf.removesuffix(".sig")
+    return [
+        f"attestation d'effacement du donateur / donor's erasure attestation: {pdf_path}",
+        f"  (signature: {pdf}; vérifier / verify: deuxvie-server verify-attestation "
+        f"{pdf_path} --server {service.url})",
+        f"bilan des dons / donor's balance: {service.url}/donors/{donor_id}/bilan?year={year}",
+        f"  (se connecter / log in: {service.url}/login with the token {service.admin_token})",
+    ]
+
+
 @contextlib.contextmanager
 def coordination_service(
     out: Path, say: Callable[[str], None], port: int | None = None

@@ -1,0 +1,99 @@
+"""A report attaches to its intake item by asset tag, else by device; a report for a device
+not at intake creates its item, in_audit, in the report's lot (issue 14). Both backends."""
+
+from __future__ import annotations
+
+import factories
+import ledger_2024
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from deuxvie import wire
+from deuxvie_server.ingest import category_of
+from flask import Flask
+from flask.testing import FlaskClient
+from ledger_2024 import ok
+from sqlalchemy import text
+
+
+def _items(app: Flask) -> list[dict[str, object]]:
+    engine = app.extensions["deuxvie"]["engine"]
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.id, i.lot_id, i.category, i.serial, i.asset_tag, i.state, i.device_id, "
+            "(SELECT count(*) FROM item_events e WHERE e.item_id = i.id) AS events "
+            "FROM items i ORDER BY i.id")).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _send(client: FlaskClient, key: Ed25519PrivateKey, report: dict[str, object]) -> None:
+    ok(client.post("/api/v1/reports", json=wire.sign_report(report, key)))
+
+
+def test_unknown_device_creates_its_item_once(
+        app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey) -> None:
+    report = factories.make_report(key=station_key, lot_id="LOT-NEW", system_serial="CZC777")
+    _send(client, station_key, report)
+    items = _items(app)
+    assert len(items) == 1
+    item = items[0]
+    assert item["lot_id"] == "LOT-NEW" and item["state"] == "in_audit"
+    assert item["serial"] == "CZC777" and item["asset_tag"] == report["asset_id"]
+    assert item["category"] == category_of(report["device"]["chassis_type"])  # type: ignore
+    assert item["events"] == 1 and item["device_id"] is not None
+    # the same PC audited again (a new report, a new station asset id): no second item
+    again = factories.make_report(key=station_key, lot_id="LOT-NEW", system_serial="CZC777")
+    again["asset_id"] = "DV-2026-000999"
+    _send(client, station_key, again)
+    assert len(_items(app)) == 1
+    # the item's history says where it came from
+    hist = ok(client.get(f"/api/v1/items/{item['id']}", headers=_admin(app)), 200)
+    assert report["uuid"] in hist["history"][0]["reason"]
+    assert hist["erasure"]["certified"] is True  # attached by its device
+    # the attestation of that lot lists it with its erased disk
+    from deuxvie_server import attestation
+    with app.extensions["deuxvie"]["sessions"]() as session:
+        att = attestation.collect(session, "D-2026-014", lot_id="LOT-NEW")
+    assert [r.item_id for r in att.rows] == [item["id"]]
+    # a report without a lot creates nothing (an item needs its lot)
+    _send(client, station_key, factories.make_report(key=station_key, lot_id=None,
+                                                     system_serial="CZC888",
+                                                     mac="00:11:22:33:44:55"))
+    assert len(_items(app)) == 1
+
+
+def test_report_with_the_intake_tag_attaches_and_creates_nothing(
+        app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey) -> None:
+    h = ledger_2024.setup_accounts(app)
+    lot = ok(client.post("/api/v1/lots", headers=h, json={
+        "donor": "D1", "workshop": ledger_2024.WORKSHOP, "reference": "PV 1",
+        "date": "2026-01-10"}))
+    tag = ok(client.post(f"/api/v1/lots/{lot['id']}/items", headers=h,
+                         json={"category": "laptop"}))["items"][0]["asset_tag"]
+    report = factories.make_report(key=station_key, lot_id="LOT-OTHER")
+    report["asset_id"] = tag  # typed by the operator from the intake label
+    _send(client, station_key, report)
+    items = _items(app)
+    assert len(items) == 1 and items[0]["lot_id"] == lot["id"]
+    # by serial: an item entered at intake with the PC's serial is found too
+    ok(client.post(f"/api/v1/lots/{lot['id']}/items", headers=h,
+                   json={"category": "desktop", "serial": "SER-AT-INTAKE"}))
+    _send(client, station_key, factories.make_report(
+        key=station_key, lot_id=lot["id"], system_serial="SER-AT-INTAKE",
+        mac="00:1a:4b:00:00:99"))
+    assert len(_items(app)) == 2
+
+
+def test_chassis_categories() -> None:
+    assert category_of("Notebook") == "laptop"
+    assert category_of("Mini Tower") == "mini_tower"
+    assert category_of("All in One") == "all_in_one"
+    assert category_of("Tablet") == "tablet"
+    assert category_of("Other") == "desktop" and category_of(None) == "desktop"
+
+
+def _admin(app: Flask) -> dict[str, str]:
+    from deuxvie_server import accounts
+    with app.extensions["deuxvie"]["sessions"].begin() as session:
+        user = accounts.create_user(session, "net-admin", ledger_2024.PASSWORD,
+                                    accounts.NETWORK_ADMIN, None)
+        token, _ = accounts.create_token(session, user.id, "t")
+    return {"Authorization": f"Bearer {token}"}
