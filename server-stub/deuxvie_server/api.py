@@ -322,9 +322,11 @@ def create_lot(who: Principal) -> tuple[Response, int]:
 @bp.post("/api/v1/lots/<lot_id>/items")
 @api_auth(*WRITERS)
 def add_items(lot_id: str, who: Principal) -> tuple[Response, int]:
-    data = _json_object()
+    csv_body = read_body() if request.mimetype == "text/csv" else None
+    data = _json_object() if csv_body is None else {}
     with _write_session() as session:
-        items = intake.add_items(session, who, lot_id, data)
+        items = (intake.add_items(session, who, lot_id, data) if csv_body is None
+                 else intake.add_items_csv(session, who, lot_id, csv_body))
         lot = session.get(intake.Lot, lot_id)
         body = {"lot_id": lot_id, "count": len(items),
                 "items": [intake.item_json(i, lot) for i in items]}

@@ -10,7 +10,9 @@ and is recycled only with that or a "removed for destruction" record (ADR 0047).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 import secrets
@@ -175,20 +177,9 @@ def add_items(session: Session, who: Principal, lot_id: str, data: Mapping[str, 
     """One item `{category, serial?, asset_tag?}` or bulk counts `{category: count, ...}`."""
     lot = writable_lot(session, who, lot_id)
     if "category" in data:
-        category = data["category"]
-        if category not in CATEGORIES:
-            raise ApiError(422, "bad_category", f"category is one of {', '.join(CATEGORIES)}")
-        serial = text_field(data, "serial", 256, required=False)
-        tag = text_field(data, "asset_tag", 128, required=False)
-        if tag is not None:
-            if not ID_RE.match(tag):
-                raise ApiError(422, "bad_field", "'asset_tag': letters, digits, . _ -")
-            if session.scalar(select(Item.id).where(Item.asset_tag == tag)) is not None:
-                raise ApiError(409, "asset_tag_exists", f"asset tag {tag!r} is taken")
-        unknown = set(data) - {"category", "serial", "asset_tag"}
-        if unknown:
-            raise ApiError(422, "bad_field", f"unknown fields {sorted(unknown)}")
-        return _new_items(session, lot, who, [(category, serial, tag)])
+        spec = _item_spec(data)
+        _tags_free(session, [spec[2]] if spec[2] else [])
+        return _new_items(session, lot, who, [spec])
     if not data:
         raise ApiError(422, "bad_field", "give {category, serial} or {category: count}")
     bad = [k for k in data if k not in CATEGORIES]
@@ -201,6 +192,79 @@ def add_items(session: Session, who: Principal, lot_id: str, data: Mapping[str, 
         raise ApiError(422, "bad_count", f"counts are integers, 1..{MAX_BULK} items in all")
     return _new_items(session, lot, who,
                       [(cat, None, None) for cat, n in counts.items() for _ in range(n)])
+
+
+def _item_spec(data: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """(category, serial, asset tag) of one item, checked."""
+    category = data.get("category")
+    if category not in CATEGORIES:
+        raise ApiError(422, "bad_category", f"category is one of {', '.join(CATEGORIES)}")
+    serial = text_field(data, "serial", 256, required=False)
+    tag = text_field(data, "asset_tag", 128, required=False)
+    if tag is not None and not ID_RE.match(tag):
+        raise ApiError(422, "bad_field", "'asset_tag': letters, digits, . _ -")
+    unknown = set(data) - {"category", "serial", "asset_tag"}
+    if unknown:
+        raise ApiError(422, "bad_field", f"unknown fields {sorted(unknown)}")
+    return str(category), serial, tag
+
+
+def _tags_free(session: Session, tags: Sequence[str]) -> None:
+    if len(set(tags)) != len(tags):
+        raise ApiError(409, "asset_tag_exists", "an asset tag is given twice")
+    taken = list(session.scalars(select(Item.asset_tag).where(Item.asset_tag.in_(tags)))) \
+        if tags else []
+    if taken:
+        raise ApiError(409, "asset_tag_exists", f"asset tags taken: {sorted(taken)[:10]}")
+
+
+CSV_COLUMNS = ("category", "serial", "asset_tag")
+
+
+def add_items_csv(session: Session, who: Principal, lot_id: str, body: bytes
+                  ) -> list[Item]:
+    """Items from a CSV file (a spreadsheet's export): a header row naming `category` and
+    optionally `serial`, `asset_tag` (any order), one item a row. Comma or semicolon
+    separated (French spreadsheets export with `;`), UTF-8 with or without BOM. All rows or
+    none: the first bad row is named in the 422."""
+    lot = writable_lot(session, who, lot_id)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "bad_csv", f"the CSV is not UTF-8 (byte {exc.start})") from exc
+    if "\x00" in text:
+        raise ApiError(400, "bad_csv", "the CSV holds a NUL character")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                               strict=True))
+    except csv.Error as exc:
+        raise ApiError(400, "bad_csv", f"the CSV cannot be read: {exc}") from exc
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ApiError(422, "bad_csv", "the CSV is empty: a header row "
+                                       f"({', '.join(CSV_COLUMNS)}) and one row an item")
+    header = [h.strip().lower() for h in rows[0]]
+    bad = [h for h in header if h not in CSV_COLUMNS] + (
+        [] if "category" in header else ["(no category column)"])
+    if bad or len(set(header)) != len(header):
+        raise ApiError(422, "bad_csv", f"header row: columns are {', '.join(CSV_COLUMNS)} "
+                                       f"(category required), got {rows[0][:6]}")
+    if not 1 <= len(rows) - 1 <= MAX_BULK:
+        raise ApiError(422, "bad_count", f"1..{MAX_BULK} items a CSV")
+    specs = []
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header):
+            raise ApiError(422, "bad_csv", f"row {n}: {len(row)} cells, the header has "
+                                           f"{len(header)}")
+        data = {h: v.strip() for h, v in zip(header, row, strict=False) if v.strip()}
+        try:
+            specs.append(_item_spec(data))
+        except ApiError as exc:
+            raise ApiError(exc.status, exc.error, f"row {n}: {exc.message}") from exc
+    _tags_free(session, [t for _, _, t in specs if t])
+    return _new_items(session, lot, who, specs)
 
 
 def writable_lot(session: Session, who: Principal, lot_id: str) -> Lot:

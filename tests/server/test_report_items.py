@@ -97,3 +97,35 @@ def _admin(app: Flask) -> dict[str, str]:
                                     accounts.NETWORK_ADMIN, None)
         token, _ = accounts.create_token(session, user.id, "t")
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_csv_import_of_items(app: Flask, client: FlaskClient) -> None:
+    h = ledger_2024.setup_accounts(app)
+    lot = ok(client.post("/api/v1/lots", headers=h, json={
+        "donor": "D1", "workshop": ledger_2024.WORKSHOP, "reference": "PV 2",
+        "date": "2026-02-01"}))
+    url = f"/api/v1/lots/{lot['id']}/items"
+    csv_h = {**h, "Content-Type": "text/csv"}
+    # a French spreadsheet's export: BOM, semicolons, columns in its own order, blank lines
+    body = ("\ufeffasset_tag;category\n"
+            + "INV-1;laptop\n;screen\n\nINV-3;mini_tower\n").encode()
+    got = ok(client.post(url, headers=csv_h, data=body))
+    assert got["count"] == 3
+    assert [i["category"] for i in got["items"]] == ["laptop", "screen", "mini_tower"]
+    assert got["items"][0]["asset_tag"] == "INV-1"
+    assert got["items"][1]["asset_tag"].startswith("DV-")  # generated when the cell is empty
+    got = ok(client.post(url, headers=csv_h, data=b"category,serial\ndesktop,CZC42\n"))
+    assert got["items"][0]["serial"] == "CZC42"
+    before = len(_items(app))
+    # all or nothing, the bad row named
+    bad = client.post(url, headers=csv_h, data=b"category,serial\nlaptop,A\nfridge,B\n")
+    assert bad.status_code == 422 and "row 3" in bad.get_json()["message"]
+    taken = client.post(url, headers=csv_h, data=b"category,asset_tag\nlaptop,INV-1\n")
+    assert taken.status_code == 409
+    twice = client.post(url, headers=csv_h, data=b"category,asset_tag\nups,X1\nups,X1\n")
+    assert twice.status_code == 409
+    for junk in (b"serial\nA\n", b"", b"\xff\xfe", b"category,colour\nlaptop,red\n",
+                 b"category\nlaptop,extra\n"):
+        resp = client.post(url, headers=csv_h, data=junk)
+        assert resp.status_code in (400, 422), (junk, resp.get_json())
+    assert len(_items(app)) == before
