@@ -212,8 +212,8 @@ def _item_spec(data: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
 def _tags_free(session: Session, tags: Sequence[str]) -> None:
     if len(set(tags)) != len(tags):
         raise ApiError(409, "asset_tag_exists", "an asset tag is given twice")
-    taken = list(session.scalars(select(Item.asset_tag).where(Item.asset_tag.in_(tags)))) \
-        if tags else []
+    taken = [t for t in session.scalars(select(Item.asset_tag).where(Item.asset_tag.in_(tags)))
+             if t is not None] if tags else []
     if taken:
         raise ApiError(409, "asset_tag_exists", f"asset tags taken: {sorted(taken)[:10]}")
 
