@@ -28,7 +28,7 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import accounts, attestation, bilan, queries, service_key
+from deuxvie_server import accounts, attestation, bilan, intake, queries, service_key
 from deuxvie_server.accounts import Principal
 from deuxvie_server.auth import (
     COOKIE,
@@ -342,6 +342,33 @@ def certificate(rid: UUID) -> Any:
     resp = Response(render("certificate.html", rid=str(rid), v=verification, r=report,
                            has_pdf=has_pdf))
     resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/items/<int:item_id>/label.png")
+@page_auth(accounts.OPERATOR, accounts.WORKSHOP_ADMIN, accounts.NETWORK_ADMIN)
+def item_label(item_id: int, who: Principal) -> Response:
+    """The asset-tag label printed at intake (issue 14), drawn by the agent's label
+    renderer (deuxvie.label.render: Pillow, segno, python-barcode; no hardware code),
+    imported here only: the rest of the service runs without it (404)."""
+    try:
+        render = importlib.import_module("deuxvie.label.render")
+    except ImportError:
+        abort(404, description="label rendering is not available on this server")
+    size = request.args.get("size", "29x90")
+    with sessions()() as session:
+        item, lot = intake.readable_item(session, who, item_id)
+        lines = (f"{item.category} · {lot.id}"[:80],
+                 f"{lot.workshop_id or ''} · {item.serial or ''}".strip(" ·")[:80])
+        tag = item.asset_tag
+    if not tag:
+        abort(404, description="this item has no asset tag")
+    try:
+        image = render.render_asset_tag(tag, tuple(x for x in lines if x), size)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    resp = Response(render.png_bytes(image), mimetype="image/png")
+    resp.headers["Content-Disposition"] = f'inline; filename="label-{tag}.png"'
     return resp
 
 

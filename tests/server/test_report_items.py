@@ -3,6 +3,8 @@ not at intake creates its item, in_audit, in the report's lot (issue 14). Both b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import factories
 import ledger_2024
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -129,3 +131,47 @@ def test_csv_import_of_items(app: Flask, client: FlaskClient) -> None:
         resp = client.post(url, headers=csv_h, data=junk)
         assert resp.status_code in (400, 422), (junk, resp.get_json())
     assert len(_items(app)) == before
+
+
+LABEL_PROBE = r"""
+import sys
+# the agent's hardware stack absent: the service renders labels without it
+for name in ("psutil", "pySMART", "smbus2", "dmidecode", "rich", "numpy"):
+    sys.modules[name] = None
+from deuxvie.label.render import png_bytes, render_asset_tag
+assert png_bytes(render_asset_tag("DV-ABCD1234", ("laptop",)))[:4] == b"\x89PNG"
+hw = sorted(m for m in sys.modules if m.startswith(("deuxvie.probes", "deuxvie.host",
+                                                    "deuxvie.wipe", "deuxvie.pipeline")))
+assert not hw, hw
+print("label-isolated-ok")
+"""
+
+
+def test_intake_label_png(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    h = ledger_2024.setup_accounts(app)
+    lot = ok(client.post("/api/v1/lots", headers=h, json={
+        "donor": "D1", "workshop": ledger_2024.WORKSHOP, "reference": "PV 3",
+        "date": "2026-03-01"}))
+    item = ok(client.post(f"/api/v1/lots/{lot['id']}/items", headers=h, json={
+        "category": "mini_tower", "serial": "CZC1234XYZ"}))["items"][0]
+    for size in ("29x90", "62"):
+        resp = client.get(f"/items/{item['id']}/label.png?size={size}", headers=h)
+        assert resp.status_code == 200 and resp.mimetype == "image/png"
+        image = Image.open(io.BytesIO(resp.data))
+        (tmp_path / f"label-{size}.png").write_bytes(resp.data)
+        codes = {(d.type, d.data.decode()) for d in decode(image.convert("L"))}
+        # what the operator scans into the station: the tag, as bars and as a QR code
+        assert ("CODE128", item["asset_tag"]) in codes and ("QRCODE", item["asset_tag"]) in codes
+    assert client.get(f"/items/{item['id']}/label.png?size=nope", headers=h).status_code == 400
+    assert client.get("/items/999999/label.png", headers=h).status_code == 404
+    assert client.get(f"/items/{item['id']}/label.png").status_code in (302, 401)
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", LABEL_PROBE], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stdout.strip() == "label-isolated-ok", proc.stderr

@@ -180,7 +180,9 @@ def _text(
 def _qr_code(url: str) -> segno.QRCode:
     # Encoding is most of a label's render time (segno tries the 8 mask patterns), and
     # layout asks for the symbol twice: encode once.
-    return segno.make(url, error="m")
+    # micro=False: segno makes a Micro QR of a short text (an asset tag), which zbar and
+    # most phone cameras do not read; URLs are too long for one anyway.
+    return segno.make(url, error="m", micro=False)
 
 
 def _qr_side(url: str, side: int) -> int:
@@ -385,3 +387,44 @@ def render_label_png(
     report: Mapping[str, Any], size: LabelSize | str, server: str, lang: str = "fr"
 ) -> bytes:
     return png_bytes(render_label(report, size, server, lang))
+
+
+def render_asset_tag(
+    asset_tag: str, lines: tuple[str, ...], size: LabelSize | str = "29x90"
+) -> Image.Image:
+    """The intake label (issue 14): printed when an item is received, before any test, so
+    it carries no grade — the asset tag as text over its Code128 (a hand scanner types it
+    into the station's asset id) and as a QR code (a phone), and a few lines saying what
+    the item is (category, lot, workshop). Same dots, fonts and symbols as the report
+    label; pure (no printer, no hardware)."""
+    spec = label_size(size) if isinstance(size, str) else size
+    if not asset_tag:
+        raise ValueError("no asset tag: nothing to put on the label")
+    image = Image.new("1", (spec.width_px, spec.height_px), WHITE)
+    W, H = image.size
+    draw = ImageDraw.Draw(image)
+    m = max(min(W, H) // 24, 8)
+    gap = max(min(W, H) // 40, 6)
+    text_label = LabelText(asset_id=asset_tag, grade="", failed=False, reason="", erasure="",
+                           erasure_certified=False, date_station="", url="")
+    if spec.landscape:
+        # QR on the left; the lines, then the tag and its bars, in the right-hand column
+        qr = _qr_side(asset_tag, min(H - 2 * m, int(W * 0.4)))
+        x, text_px = m + qr + gap, max(10, (H - 2 * m) // 9)
+    else:
+        # QR and lines on top, the tag and its bars across the full width below
+        qr = _qr_side(asset_tag, int(min(W, H) * 0.4))
+        x, text_px = m + qr + gap, max(10, qr // 6)
+    _qr(image, asset_tag, m, m, qr)
+    w = W - x - m
+    y = m
+    for line in lines[:3]:
+        font, text = _fit(draw, line, "bold", w, text_px)
+        y += _text(draw, (x, y), text, font)
+    if spec.landscape:
+        _asset_block(image, text_label, x, y + gap, w, H - m - y - gap)
+    else:
+        top = max(y, m + qr) + gap
+        _asset_block(image, text_label, m, top, W - 2 * m, H - m - top)
+    image.info["dpi"] = (spec.dpi, spec.dpi)
+    return image
