@@ -132,6 +132,21 @@ def list_stations() -> Response:
         return jsonify({"items": [queries.station_json(s) for s in rows]})
 
 
+@bp.post("/api/v1/stations/<station_id>/workshop")
+@admin_required
+def station_workshop(station_id: str) -> Response:
+    """Move a station to a workshop ({"workshop": id} or null): its later reports land in
+    that workshop's ledger (issue 14)."""
+    data = _json_object()
+    workshop = data.get("workshop")
+    if set(data) != {"workshop"} or not (workshop is None or (
+            isinstance(workshop, str) and 0 < len(workshop) <= 64)):
+        raise ApiError(422, "bad_field", "body is {\"workshop\": <workshop id> | null}")
+    with writing() as session:
+        body = queries.station_json(stations.set_workshop(session, station_id, workshop))
+    return jsonify(body)
+
+
 @bp.post("/api/v1/stations/<station_id>/revoke")
 @admin_required
 def revoke_station(station_id: str) -> Response:
@@ -151,8 +166,11 @@ def create_token() -> tuple[Response, int]:
     note = data.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > 200):
         raise ApiError(422, "bad_field", "'note' must be a string of at most 200 characters")
+    workshop = data.get("workshop")
+    if workshop is not None and (not isinstance(workshop, str) or not 0 < len(workshop) <= 64):
+        raise ApiError(422, "bad_field", "'workshop' must be a workshop id (max 64)")
     with writing() as session:
-        token = stations.create_enrolment_token(session, note)
+        token = stations.create_enrolment_token(session, note, workshop_id=workshop)
     return jsonify({"token": token}), 201
 
 
@@ -415,7 +433,10 @@ def bilan_scope(session: Session, who: Principal, donor_id: str, year: int) -> b
     if workshop is None and who.is_network_admin:
         asked = request.args.get("workshop")
         workshop = asked[:64] if asked else None
-    return bilan.Scope(year=year, donor_id=donor_id, workshop_id=workshop)
+    territory = request.args.get("territory") or None
+    if territory is not None and len(territory) > 200:
+        raise ApiError(400, "bad_query", "territory: at most 200 characters")
+    return bilan.Scope(year=year, donor_id=donor_id, workshop_id=workshop, territory=territory)
 
 
 @bp.get("/api/v1/donors/<donor_id>/bilan")

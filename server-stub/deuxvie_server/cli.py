@@ -102,7 +102,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     with _write(args.db) as session:
         token = stations.create_enrolment_token(
-            session, args.note, dt.timedelta(hours=args.ttl_hours)
+            session, args.note, dt.timedelta(hours=args.ttl_hours), workshop_id=args.workshop
         )
     print(token)
     return 0
@@ -266,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(q)
     q.add_argument("--note", help="what the token is for (kept with it)")
     q.add_argument("--ttl-hours", type=float, default=24 * 7)
+    q.add_argument("--workshop", help="the workshop the enrolled station belongs to (its "
+                                      "reports land in that workshop's ledger)")
     q.set_defaults(func=cmd_token_create)
 
     p = sub.add_parser("admin-token", help="admin tokens (API and pages)")

@@ -46,7 +46,8 @@ _item_events = cast(Table, ItemEvent.__table__)
 
 _FIND_KEY = select(_stations.c.id, _stations.c.public_key_b64, _stations.c.revoked_at).where(
     _stations.c.key_id == bindparam("kid"))
-_STATION_STATE = select(_stations.c.revoked_at).where(_stations.c.id == bindparam("sid"))
+_STATION_STATE = select(_stations.c.revoked_at, _stations.c.workshop_id).where(
+    _stations.c.id == bindparam("sid"))
 _FIND_REPORT = select(_reports.c.payload_sha256, _reports.c.device_id).where(
     _reports.c.uuid == bindparam("rid"))
 _FIND_DEVICE = select(_devices.c.id).where(_devices.c.identity_hash == bindparam("ih"))
@@ -305,7 +306,8 @@ def ingest(
             # since the key was cached)
             key_cache.forget(verified.keyid)
             raise ApiError(403, "revoked_key", "the station key was revoked")
-        return _store(conn, report, envelope_text, payload_sha256, station_id)
+        return _store(conn, report, envelope_text, payload_sha256, station_id,
+                      state.workshop_id)
 
 
 def _store(
@@ -314,6 +316,7 @@ def _store(
     envelope_text: str,
     payload_sha256: str,
     station_id: str,
+    workshop_id: str | None = None,
 ) -> IngestResult:
     sql = _UPSERTS[conn.dialect.name]
     dev = report["device"]
@@ -331,10 +334,12 @@ def _store(
     lot = report["lot"]
     if lot is not None:
         # a lot first named by a report is received the day the report arrives (the
-        # balance counts items by their lot's year)
+        # balance counts items by their lot's year), in the station's workshop (a
+        # station's reports land in its workshop, issue 14)
         new = conn.execute(sql.lot, {"id": lot["id"], "name": lot.get("name"),
                                      "donor_id": donor["id"] if donor else None,
-                                     "received_on": dt.datetime.now(dt.UTC).date()}).first()
+                                     "received_on": dt.datetime.now(dt.UTC).date(),
+                                     "workshop_id": workshop_id}).first()
         if new is None and donor is not None:
             conn.execute(_LOT_DONOR, {"lid": lot["id"], "did": donor["id"]})
     grade = report["grade"]

@@ -52,6 +52,8 @@ class EnrolmentToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     station_id: Mapped[str | None] = mapped_column(ForeignKey("stations.id"))
+    # the workshop the station it enrols will belong to (issue 14)
+    workshop_id: Mapped[str | None] = mapped_column(ForeignKey("workshops.id"))
 
 
 class AdminToken(Base):

@@ -91,6 +91,7 @@ def station_json(s: Station) -> dict[str, Any]:
         "key_id": s.key_id,
         "enrolled_at": s.enrolled_at.isoformat(),
         "revoked_at": s.revoked_at.isoformat() if s.revoked_at else None,
+        "workshop_id": s.workshop_id,
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from deuxvie_server import accounts
 from deuxvie_server.errors import ApiError
-from deuxvie_server.models import EnrolmentToken, Station, utcnow
+from deuxvie_server.models import EnrolmentToken, Station, Workshop, utcnow
 from deuxvie_server.security import new_token, token_hash
 
 STATION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -20,13 +20,29 @@ DEFAULT_TOKEN_TTL = dt.timedelta(days=7)
 
 
 def create_enrolment_token(
-    session: Session, note: str | None = None, ttl: dt.timedelta = DEFAULT_TOKEN_TTL
+    session: Session, note: str | None = None, ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
+    workshop_id: str | None = None,
 ) -> str:
+    """A one-time token; the station it enrols belongs to `workshop_id` (issue 14)."""
+    if workshop_id is not None and session.get(Workshop, workshop_id) is None:
+        raise ApiError(404, "not_found", f"no workshop {workshop_id!r}")
     token = new_token()
     session.add(
-        EnrolmentToken(token_sha256=token_hash(token), note=note, expires_at=utcnow() + ttl)
+        EnrolmentToken(token_sha256=token_hash(token), note=note, expires_at=utcnow() + ttl,
+                       workshop_id=workshop_id)
     )
     return token
+
+
+def set_workshop(session: Session, station_id: str, workshop_id: str | None) -> Station:
+    """Move a station to a workshop (admin): its later reports land in that workshop."""
+    station = session.get(Station, station_id) if len(station_id) <= 128 else None
+    if station is None:
+        raise ApiError(404, "not_found", f"no station {station_id!r}")
+    if workshop_id is not None and session.get(Workshop, workshop_id) is None:
+        raise ApiError(404, "not_found", f"no workshop {workshop_id!r}")
+    station.workshop_id = workshop_id
+    return station
 
 
 def create_admin_token(session: Session, note: str | None = None,
@@ -68,7 +84,8 @@ def enrol(session: Session, token: str, station_id: str, public_key_b64: str) ->
         raise ApiError(409, "station_exists", f"station {station_id!r} is already enrolled")
     if session.scalar(select(Station).where(Station.key_id == kid)) is not None:
         raise ApiError(409, "key_exists", "this public key is already enrolled")
-    station = Station(id=station_id, key_id=kid, public_key_b64=public_key_b64)
+    station = Station(id=station_id, key_id=kid, public_key_b64=public_key_b64,
+                      workshop_id=row.workshop_id)
     session.add(station)
     session.flush()
     consumed = session.execute(

@@ -175,3 +175,47 @@ def test_intake_label_png(app: Flask, client: FlaskClient, tmp_path: Path) -> No
     proc = subprocess.run([sys.executable, "-c", LABEL_PROBE], capture_output=True, text=True,
                           timeout=60)
     assert proc.stdout.strip() == "label-isolated-ok", proc.stderr
+
+
+def test_station_workshop_from_its_token_and_reports_land_there(
+        app: Flask, client: FlaskClient) -> None:
+    from deuxvie_server import accounts
+    from server_helpers import ADMIN
+    with app.extensions["deuxvie"]["sessions"].begin() as session:
+        accounts.create_workshop(session, "ws-b", "Atelier B", "Valenciennes Métropole")
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    assert client.post("/api/v1/tokens", headers=admin, json={"workshop": "nope"}
+                       ).status_code == 404
+    token = ok(client.post("/api/v1/tokens", headers=admin, json={"workshop": "ws-b"}))["token"]
+    key = wire.generate_private_key()
+    ok(client.post("/api/v1/stations/enrol", json={
+        "token": token, "station_id": "poste-b", "public_key": wire.public_key_b64(
+            key.public_key())}))
+    listed = ok(client.get("/api/v1/stations", headers=admin), 200)["items"]
+    assert [s["workshop_id"] for s in listed if s["id"] == "poste-b"] == ["ws-b"]
+    _send(client, key, factories.make_report(key=key, station_id="poste-b", lot_id="LOT-B"))
+    engine = app.extensions["deuxvie"]["engine"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT workshop_id FROM lots WHERE id = 'LOT-B'")
+                            ).scalar() == "ws-b"
+    # an admin moves the station: its next new lot lands in the other workshop
+    moved = ok(client.post("/api/v1/stations/poste-b/workshop", headers=admin,
+                           json={"workshop": None}), 200)
+    assert moved["workshop_id"] is None
+    assert client.post("/api/v1/stations/poste-b/workshop", headers=admin,
+                       json={"workshop": "nope"}).status_code == 404
+    assert client.post("/api/v1/stations/nope/workshop", headers=admin,
+                       json={"workshop": "ws-b"}).status_code == 404
+
+
+def test_bilan_territory_filter(app: Flask, client: FlaskClient) -> None:
+    h = ledger_2024.setup_accounts(app)
+    ok(client.post("/api/v1/lots", headers=h, json={
+        "donor": "D-T", "territory": "CA Porte du Hainaut", "workshop": ledger_2024.WORKSHOP,
+        "reference": "PV T", "date": "2026-04-01", "id": "LOT-T"}))
+    ok(client.post("/api/v1/lots/LOT-T/items", headers=h, json={"screen": 3}))
+    url = "/api/v1/donors/D-T/bilan?year=2026"
+    assert ok(client.get(url, headers=h), 200)["received"] == 3
+    assert ok(client.get(url + "&territory=CA+Porte+du+Hainaut", headers=h), 200
+              )["received"] == 3
+    assert ok(client.get(url + "&territory=Ailleurs", headers=h), 200)["received"] == 0

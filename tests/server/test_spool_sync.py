@@ -116,7 +116,7 @@ def test_cli_end_to_end_with_real_processes(db_url: str, tmp_path: Path) -> None
     srv = str(BIN / "deuxvie-server")
     agent = str(BIN / "deuxvie")
     up = _run(srv, "db", "upgrade", "--db", db_url)
-    assert up.returncode == 0 and "0001" in up.stdout, up.stderr
+    assert up.returncode == 0 and "database at revision 0003" in up.stdout, up.stderr
     tok = _run(srv, "token", "create", "--db", db_url, "--note", "test")
     assert tok.returncode == 0, tok.stderr
     port = free_port()
