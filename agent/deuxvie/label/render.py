@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from deuxvie.certificate import facts
 from deuxvie.certificate.fonts import font_path
+from deuxvie.i18n import ERASURE_WORDS, NO_DISK, pick
 from deuxvie.label.config import LabelSize, label_size
 
 WHITE = 1
@@ -55,22 +56,22 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
         raise ValueError("report has no asset_id: nothing to put on the label")
     overall = facts.overall_erasure(report)
     if overall.certified:
-        word = facts.pick(lang, facts.STATUS_TEXT[overall.status])
+        word = pick(ERASURE_WORDS[overall.status], lang)
         erasure = f"{word} · {facts.method_summary(overall, lang)}"
     elif overall.status == facts.NO_DISK:
-        erasure = facts.pick(lang, facts.STATUS_TEXT[facts.NO_DISK])
+        erasure = pick(ERASURE_WORDS[NO_DISK], lang)
     else:
         bad, total = len(overall.not_certified), len(overall.disks)
-        erasure = facts.pick(
-            lang,
+        erasure = pick(
             (
                 f"EFFACEMENT NON CERTIFIÉ ({bad}/{total} disque(s))",
                 f"ERASURE NOT CERTIFIED ({bad}/{total} disk(s))",
             ),
+            lang,
         )
     details = []
     for disk in overall.disks:
-        line = f"{facts.pick(lang, ('Disque', 'Disk'))} {disk.serial} : {disk.text(lang)}"
+        line = f"{pick(('Disque', 'Disk'), lang)} {disk.serial} : {disk.text(lang)}"
         if disk.certified:
             category = facts.get(disk.record, "category", default="?")
             line += f" ({category} {facts.get(disk.record, 'technique', default='?')})"
@@ -87,7 +88,7 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
         reason=facts.main_reason(report, lang),
         erasure=erasure,
         erasure_certified=overall.certified,
-        date_station=f"{when} · {facts.pick(lang, ('poste', 'station'))} {station}",
+        date_station=f"{when} · {pick(('poste', 'station'), lang)} {station}",
         url=facts.certificate_url(report, server),
         details=tuple(details),
     )

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from deuxvie.config import Config
-from deuxvie.i18n import reason
+from deuxvie.i18n import ERASURE_WORDS, pick, reason
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
 from deuxvie.pipeline.asset import next_asset_id
 from deuxvie.pipeline.selection import unerased_record
@@ -371,6 +371,7 @@ def wipe_step(ctx: StepContext) -> StepOutput:
     from deuxvie.wipe.journal import Journal
     from deuxvie.wipe.plan import WipeTarget, plan_wipe
     from deuxvie.wipe.progress import WipeProgress
+    from deuxvie.wipe.smart_after import reread_smart
 
     data = ctx.data
     cfg = data.config
@@ -427,16 +428,18 @@ def wipe_step(ctx: StepContext) -> StepOutput:
         except KeyboardInterrupt:
             stop.set()
             interrupted = True
-    data.erasure.extend(records)
     if errors:
+        data.erasure.extend(records)
         raise errors[0]
     if interrupted:
+        data.erasure.extend(records)
         raise KeyboardInterrupt
+    # after the wipe and its verification: what did the disk's own health say then?
+    inventory_disks = (data.inventory.disks.value if data.inventory else None) or ()
+    data.erasure.extend(reread_smart(ctx.host, records, inventory_disks))
     counts = Counter(r.status for r in data.erasure if r.media.path in names)
-    from deuxvie.ui.texts import ERASURE_WORDS
-
-    fr = ", ".join(f"{n} {ERASURE_WORDS[st][0]}" for st, n in counts.items())
-    en = ", ".join(f"{n} {ERASURE_WORDS[st][1]}" for st, n in counts.items())
+    fr = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'fr')}" for st, n in counts.items())
+    en = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'en')}" for st, n in counts.items())
     bad = any(not r.status.certifiable for r in data.erasure if r.media.path in names)
     return StepOutput(StepState.DONE, (reason("wipe.summary", fr, en),), problem=bad)
 
@@ -445,9 +448,10 @@ def wipe_step(ctx: StepContext) -> StepOutput:
 
 
 def _server(data: Any) -> str:
-    # The label and certificate need a URL prefix for the QR even offline; ".invalid"
-    # (RFC 2606) can never resolve to someone else's site.
-    return str(data.server_url or data.config.server_url or "https://deuxvie.invalid")
+    # The label and certificate need a URL prefix for the QR even offline (facts.OFFLINE_SERVER)
+    from deuxvie.certificate.facts import OFFLINE_SERVER
+
+    return str(data.server_url or data.config.server_url or OFFLINE_SERVER)
 
 
 def resolve_server(config: Config) -> Config:
@@ -544,7 +548,9 @@ def report_step(ctx: StepContext) -> StepOutput:
     data.spool_path = store.sign_and_spool(report)
     data.server_url = cfg.server_url or info.get("server")
     if data.server_url:
-        data.report_url = f"{data.server_url.rstrip('/')}/c/{report['uuid']}"
+        from deuxvie.certificate.facts import certificate_url
+
+        data.report_url = certificate_url(report, data.server_url)
     text = f"{report['asset_id']} · {report['uuid']}"
     return StepOutput(StepState.DONE, (reason("report.signed", text, text), *notes))
 

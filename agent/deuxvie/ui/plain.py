@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from deuxvie.i18n import pick
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import ProgressEvent, StepName, StepResult, StepState
@@ -19,7 +20,6 @@ from deuxvie.ui.texts import (
     STATE_WORDS,
     STEP_NAMES,
     duration_text,
-    pick,
     rate_text,
     t,
 )
