@@ -53,12 +53,8 @@ cp -a "$LIVE_IMAGE_DIR/iso/includes.chroot/." config/includes.chroot/
 built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 python3 "$LIVE_IMAGE_DIR/image-identity.py" --kind live-iso --repo "$repo" --built-at "$built_at" \
   --out config/includes.chroot/opt/deuxvie/IMAGE.json 2>/dev/null
-cat > config/hooks/normal/9100-deuxvie-identity.hook.binary <<HOOK
-#!/bin/sh
-set -e
-python3 "$LIVE_IMAGE_DIR/image-identity.py" --from "$lbdir/config/includes.chroot/opt/deuxvie/IMAGE.json" \
-  --rootfs live/filesystem.squashfs --out live/deuxvie-image.json
-HOOK
+identity_hook "$lbdir/config/includes.chroot/opt/deuxvie/IMAGE.json" \
+  > config/hooks/normal/9100-deuxvie-identity.hook.binary
 chmod +x config/hooks/normal/9100-deuxvie-identity.hook.binary
 # drop docs and locales the agent never shows (the same trim as the test initramfs)
 cat > config/hooks/normal/9000-deuxvie-trim.hook.chroot <<'HOOK'

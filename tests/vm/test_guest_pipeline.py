@@ -8,6 +8,7 @@ import base64
 import dataclasses
 import importlib.util
 import json
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -139,6 +140,16 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert report["grade"]["verdict"] == "FAIL"
     assert report["device"]["serial"] == "PF1DEUXV"
     assert report["device"]["vendor"] == "LENOVO"
+    # the test guest names itself (ADR 0063): never mistaken for a released image
+    head = subprocess.run(["git", "-C", str(Path(__file__).parents[2]), "rev-parse", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    assert report["agent"]["image"]["kind"] == "test-guest"
+    assert report["agent"]["image"]["commit"] == head
+    # SMART read again after the wipe and its verification (QEMU's SATA and NVMe answer)
+    for serial in ("DVSATA0001", "DVNVME0001", "DVSATA0BAD"):
+        assert erasure[serial]["smart_after"] is not None, erasure[serial]["smart_after_reason"]
+    assert erasure["DVVIRTIO01"]["smart_after_reason"]  # virtio-blk has no SMART: says why
+    assert [op["phase"] for op in erasure["DVSATA0001"]["operations"]] == ["write", "verify"]
 
     assert all_zero(pc.nvme)
     assert all_zero(pc.sata)
@@ -148,6 +159,10 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert labels and labels[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sorted(back.rglob("*"))
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
+    text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    words = " ".join(text.split())
+    assert f"invité de test QEMU {report['agent']['version']}, commit {head[:12]}" in words
     assert len(list((back / "station" / "sent").iterdir())) == 1
     assert not list((back / "station" / "spool").iterdir())
 

@@ -81,6 +81,13 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
     ]
     when = facts.date_only(facts.erasure_date(overall) or facts.get(report, "created_at"))
     station = str(facts.get(report, "station", "id", default="?"))
+    # the small print names the image that erased the disks (its commit: findable again)
+    image = facts.get(report, "agent", "image")
+    commit = str(facts.get(image, "commit", default=""))[:7]
+    small = f"{when} · {pick(('poste', 'station'), lang)} {station}"
+    small += f" · image {commit}" if commit else ""
+    if image:
+        details.append(f"deuxvie · {facts.image_text(image, lang, short=True)}")
     return LabelText(
         asset_id=asset,
         grade=facts.verdict_text(report, lang),
@@ -88,7 +95,7 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
         reason=facts.main_reason(report, lang),
         erasure=erasure,
         erasure_certified=overall.certified,
-        date_station=f"{when} · {pick(('poste', 'station'), lang)} {station}",
+        date_station=small,
         url=facts.certificate_url(report, server),
         details=tuple(details),
     )

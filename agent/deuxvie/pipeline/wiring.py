@@ -428,15 +428,16 @@ def wipe_step(ctx: StepContext) -> StepOutput:
         except KeyboardInterrupt:
             stop.set()
             interrupted = True
+    start = len(data.erasure)
+    data.erasure.extend(records)
     if errors:
-        data.erasure.extend(records)
         raise errors[0]
     if interrupted:
-        data.erasure.extend(records)
         raise KeyboardInterrupt
-    # after the wipe and its verification: what did the disk's own health say then?
+    # after the wipe and its verification: what did the disk's own health say then? (the
+    # records are kept first: a Ctrl-C during the re-read loses only the SMART after)
     inventory_disks = (data.inventory.disks.value if data.inventory else None) or ()
-    data.erasure.extend(reread_smart(ctx.host, records, inventory_disks))
+    data.erasure[start:] = reread_smart(ctx.host, records, inventory_disks)
     counts = Counter(r.status for r in data.erasure if r.media.path in names)
     fr = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'fr')}" for st, n in counts.items())
     en = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'en')}" for st, n in counts.items())
@@ -473,6 +474,7 @@ UNSET = "(non renseigné / not set)"
 def report_step(ctx: StepContext) -> StepOutput:
     from deuxvie import wire
     from deuxvie.report.build import EvidenceTooLarge, ReportContext, build_report
+    from deuxvie.report.image import image_hash, image_identity
     from deuxvie.station.store import StationError, StationStore
 
     data = ctx.data
@@ -506,7 +508,10 @@ def report_step(ctx: StepContext) -> StepOutput:
             ),
             problem=True,
         )
+    image = image_identity(ctx.host)
     context = ReportContext(
+        image=image,
+        image_hash=image_hash(image),
         station_id=info["station_id"],
         key_id=info["key_id"],
         # The schema wants both non-empty; a stick without them still gets its report,
