@@ -177,3 +177,14 @@ def test_loop_serials_verdict_in_words_and_local_time(
     # 09:41 UTC in November is 10:41 in Paris, and the zone is named
     assert "2026-11-22 10:41 CET (UTC+01:00)" in flat
     assert "smart:" not in flat and "erasure:" not in flat
+
+
+def test_label_small_print_names_the_image(wiped_report: dict[str, Any]) -> None:
+    from deuxvie.label.render import label_text
+
+    text = label_text(wiped_report, SERVER, "fr")
+    assert text.date_station.endswith("· image 0123456")
+    assert "deuxvie · image ISO live 0.1.0, commit 0123456789ab" in text.details
+    rep = copy.deepcopy(wiped_report)
+    rep["agent"]["image"] = None
+    assert "image" not in label_text(rep, SERVER, "fr").date_station
