@@ -492,6 +492,10 @@ def smart_comparison(report: Mapping[str, Any], disk: DiskErasure, lang: str) ->
     if not after:
         summary = pick((f"Après l'effacement, le disque n'a pas répondu : {why or 'non relu'}",
                         f"After the erasure the disk did not answer: {why or 'not read'}"), lang)
+    elif not before:
+        summary = pick(("Relu après l'effacement et la vérification ; aucune lecture avant "
+                        "l'effacement à comparer.", "Read after the erasure and its "
+                        "verification; no reading before the erasure to compare with."), lang)
     elif grew:
         summary = pick(("Changé pendant l'effacement : ", "Changed during the erasure: "),
                        lang) + ", ".join(grew)

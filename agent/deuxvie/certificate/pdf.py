@@ -583,6 +583,7 @@ def _smart_section(pdf: _Doc, c: _Cert, d: _Disk) -> None:
         [name, before, Cell(after, bold=changed, color=_RED if changed else None)]
             for name, before, after, changed in smart.rows]  # fmt: skip
     _grid(pdf, rows, (80, 50, 50), header=header)
+    pdf.ln(1)
     _para(pdf, smart.summary, size=8.5, line_h=4)
 
 
