@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from importlib import resources
 from typing import Any
 from uuid import UUID
 
+from deuxvie import wire
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import queries, stations
+from deuxvie_server import queries, service_key, stations
 from deuxvie_server.auth import admin_required
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
@@ -58,10 +60,23 @@ def _page() -> tuple[int, int]:
     return limit, offset
 
 
+def _service_key_json() -> dict[str, Any]:
+    return service_key.public_json(current_app.extensions["deuxvie"]["service_key"])
+
+
 @bp.get("/api/v1/openapi.json")
 def openapi() -> Response:
     text = resources.files("deuxvie_server").joinpath("openapi.json").read_text("utf-8")
-    return Response(text, mimetype="application/json")
+    doc = json.loads(text)
+    # the receipt-signing key of this instance, for clients that read the API description
+    doc["info"]["x-deuxvie-service-key"] = _service_key_json()
+    return Response(json.dumps(doc, indent=1), mimetype="application/json")
+
+
+@bp.get("/api/v1/service-key")
+def get_service_key() -> Response:
+    """The public key that signs delivery receipts (agents pin it at enrolment)."""
+    return jsonify(_service_key_json())
 
 
 @bp.post("/api/v1/stations/enrol")
@@ -74,6 +89,8 @@ def enrol() -> tuple[Response, int]:
     with sessions().begin() as session:
         station = stations.enrol(session, token, station_id, public_key)
         body = queries.station_json(station)
+    # the agent pins this key: it verifies every delivery receipt with it (ADR 0046)
+    body["service_key"] = _service_key_json()
     return jsonify(body), 201
 
 
@@ -115,11 +132,17 @@ def post_report() -> tuple[Response, int]:
     ext = current_app.extensions["deuxvie"]
     result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
                     ext["key_cache"])
+    status = "duplicate" if result.replay else "stored"
+    url = url_for("pages.certificate", rid=UUID(result.uuid), _external=True)
     payload = {
         "uuid": result.uuid,
         "device_id": result.device_id,
-        "status": "duplicate" if result.replay else "stored",
-        "certificate_url": url_for("pages.certificate", rid=UUID(result.uuid), _external=True),
+        "status": status,
+        "certificate_url": url,
+        # signed proof of delivery: only this moves the report out of the agent's spool
+        "receipt": wire.make_receipt(
+            ext["service_key"], result.uuid, result.payload_sha256, status,
+            dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), url),
     }
     return jsonify(payload), 200 if result.replay else 201
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from deuxvie_server import api, pages
+from deuxvie_server import api, pages, service_key
 from deuxvie_server.config import Config
 from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_engine, writer_queue
 from deuxvie_server.errors import ApiError
@@ -40,6 +40,9 @@ def create_app(config: Config | None = None) -> Flask:
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),
+        # signs the delivery receipts of POST /api/v1/reports (ADR 0046)
+        "service_key": service_key.resolve(config.service_key_path, config.db_url,
+                                           config.service_key_pem),
     }
 
     @app.before_request

@@ -32,7 +32,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers is None:
         args.workers = (os.cpu_count() or 1) + 1
     config = Config(db_url=args.db, admin_token=args.admin_token or
-                    os.environ.get("DEUXVIE_ADMIN_TOKEN") or None)
+                    os.environ.get("DEUXVIE_ADMIN_TOKEN") or None,
+                    service_key_path=args.service_key)
     print(f"deuxvie-server: http://{args.host}:{args.port}/ (db {args.db}, "
           f"{args.workers or 'werkzeug'} workers)", file=sys.stderr)
     if args.workers == 0:  # one process, werkzeug's server (debugging)
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--admin-token", help="accept this admin token (else DEUXVIE_ADMIN_TOKEN "
                    "or tokens made by `admin-token create`)")
+    p.add_argument("--service-key", default=os.environ.get("DEUXVIE_SERVICE_KEY") or None,
+                   help="PEM file of the service's receipt-signing key, created on first "
+                        "start (env DEUXVIE_SERVICE_KEY; default: beside a SQLite database)")
     p.add_argument("--workers", type=int, default=None,
                    help="gunicorn worker processes (default: cores + 1; 0: werkzeug, one "
                         "process, for debugging)")

@@ -21,6 +21,12 @@ class Config:
     # Apply migrations when the app starts (serve does; tests may migrate once themselves).
     migrate: bool = True
     public_url: str | None = None  # base of certificate links when behind a proxy
+    # The service's Ed25519 key that signs delivery receipts (service_key.py): this PEM file,
+    # created on first start. None: beside a SQLite database file, else `service_key_pem`.
+    service_key_path: str | None = None
+    # The key itself (PKCS#8 PEM), for `serve` to hand one throwaway key to all its worker
+    # processes when there is no file to keep it in (PostgreSQL without DEUXVIE_SERVICE_KEY).
+    service_key_pem: bytes | None = None
 
     @classmethod
     def from_env(cls, db_url: str | None = None) -> Config:
@@ -28,4 +34,5 @@ class Config:
             db_url=db_url or os.environ.get("DEUXVIE_DB", DEFAULT_DB_URL),
             admin_token=os.environ.get("DEUXVIE_ADMIN_TOKEN") or None,
             public_url=os.environ.get("DEUXVIE_PUBLIC_URL") or None,
+            service_key_path=os.environ.get("DEUXVIE_SERVICE_KEY") or None,
         )

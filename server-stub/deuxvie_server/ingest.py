@@ -85,6 +85,7 @@ class IngestResult:
     uuid: str
     device_id: int
     replay: bool  # True: the same report was already stored (idempotent success)
+    payload_sha256: str = ""  # of the payload bytes stored: the delivery receipt names it
 
 
 class KeyCache:
@@ -177,7 +178,8 @@ def _existing(conn: Connection, uuid: str, payload_sha256: str) -> IngestResult:
     old = conn.execute(_FIND_REPORT, {"rid": uuid}).one()
     if old.payload_sha256 != payload_sha256:
         raise ApiError(409, "uuid_conflict", f"report {uuid} exists with different content")
-    return IngestResult(uuid=uuid, device_id=old.device_id, replay=True)
+    return IngestResult(uuid=uuid, device_id=old.device_id, replay=True,
+                        payload_sha256=payload_sha256)
 
 
 def ingest(
@@ -281,4 +283,5 @@ def _store(
     ]
     if rows:  # one executemany, in report order (ErasureEntry.id keeps it)
         conn.execute(_INSERT_ERASURES, rows)
-    return IngestResult(uuid=report["uuid"], device_id=device_id, replay=False)
+    return IngestResult(uuid=report["uuid"], device_id=device_id, replay=False,
+                        payload_sha256=payload_sha256)

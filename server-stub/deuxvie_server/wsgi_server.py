@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from deuxvie import wire
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from deuxvie_server import service_key
 from deuxvie_server.app import create_app
 from deuxvie_server.config import Config
 from deuxvie_server.db import make_engine, upgrade
@@ -38,7 +40,13 @@ class _Server(BaseApplication):
 def serve(config: Config, host: str, port: int, workers: int, threads: int = 4) -> None:
     """Migrate once in this (master) process, then run `workers` gunicorn workers."""
     upgrade(make_engine(config.db_url))
-    worker_config = dataclasses.replace(config, migrate=False)
+    # The service key is created here, before the fork, so all workers sign with one key;
+    # with no file to keep it in, its PEM travels in the config (lost at restart).
+    key = service_key.resolve(config.service_key_path, config.db_url, config.service_key_pem)
+    pem = None
+    if not config.service_key_path and service_key.default_path(config.db_url) is None:
+        pem = wire.private_key_pem(key)
+    worker_config = dataclasses.replace(config, migrate=False, service_key_pem=pem)
     _Server(worker_config, {
         "bind": f"{host}:{port}",
         "workers": workers,

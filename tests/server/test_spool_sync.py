@@ -91,13 +91,15 @@ def test_sync_with_server_down_then_back_delivers_each_once(app: Flask, tmp_path
     try:
         assert deuxvie_main(["sync", "--dir", str(store.root)]) == 0
         assert spooled(store.spool_dir) == []
-        assert len(list(store.sent_dir.iterdir())) == n
+        assert len(list(store.sent_dir.glob("*.dsse.json"))) == n
+        # each with the service's signed receipt beside it
+        assert len(list(store.sent_dir.glob("*.receipt.json"))) == n
         assert counts(app)["reports"] == n and counts(app)["devices"] == n
         # nothing left: a second sync sends nothing
         assert deuxvie_main(["sync", "--dir", str(store.root)]) == 0
         # a crash after the POST but before the move: the report is sent again, the
         # service answers 200 (identical replay) and still stores it once
-        sent = sorted(store.sent_dir.iterdir())[0]
+        sent = sorted(store.sent_dir.glob("*.dsse.json"))[0]
         os.replace(sent, store.spool_dir / sent.name)
         assert deuxvie_main(["sync", "--dir", str(store.root)]) == 0
         assert counts(app)["reports"] == n

@@ -17,7 +17,8 @@ for name in ("psutil", "pySMART", "smbus2", "dmidecode", "rich", "numpy", "PIL",
 import deuxvie.wire as w
 loaded = sorted(m for m in sys.modules if m.startswith("deuxvie"))
 assert loaded == ["deuxvie", "deuxvie.wire", "deuxvie.wire.dsse", "deuxvie.wire.errors",
-                  "deuxvie.wire.identity", "deuxvie.wire.keys", "deuxvie.wire.schema"], loaded
+                  "deuxvie.wire.identity", "deuxvie.wire.keys", "deuxvie.wire.receipt",
+                  "deuxvie.wire.schema"], loaded
 key = w.generate_private_key()
 env = w.sign_report({"x": 1}, key)
 kid = w.key_id(key.public_key())

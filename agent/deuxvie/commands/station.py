@@ -9,6 +9,7 @@ from pathlib import Path
 
 import requests
 
+from deuxvie import wire
 from deuxvie.report.upload import CONNECT_TIMEOUT_S
 from deuxvie.station import StationError, StationStore, default_dir
 
@@ -58,12 +59,34 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     if body.get("key_id") != info["key_id"]:
         print("deuxvie station enrol: the server recorded another key id", file=sys.stderr)
         return 1
+    pinned = _service_key(body.get("service_key"))
+    if pinned is None:
+        print("deuxvie station enrol: le service n'a pas donné de clé de reçu valide / the "
+              "service gave no valid receipt key: reports cannot be proven delivered",
+              file=sys.stderr)
+        return 1
     info["server"] = args.server.rstrip("/")
     info["station_id"] = body["id"]
+    info["service_key"] = pinned
     info["enrolled_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     store.save_info(info)
-    print(f"station {info['station_id']} enregistrée / enrolled at {info['server']}")
+    print(f"station {info['station_id']} enregistrée / enrolled at {info['server']}\n"
+          f"clé du service / service key: {pinned['key_id']}")
     return 0
+
+
+def _service_key(value: object) -> dict[str, str] | None:
+    """The enrol answer's service key, checked (its key id is the hash of its key)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        key = wire.public_key_from_b64(str(value.get("public_key")))
+    except (wire.WireError, ValueError):
+        return None
+    kid = wire.key_id(key)
+    if value.get("key_id") != kid:
+        return None
+    return {"key_id": kid, "public_key": wire.public_key_b64(key)}
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -75,6 +98,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 1
     for k in ("station_id", "key_id", "server", "enrolled_at"):
         print(f"{k}: {info.get(k)}")
+    pinned = info.get("service_key") or {}
+    print(f"service_key_id: {pinned.get('key_id')}")
     return 0
 
 

@@ -21,12 +21,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not server:
         print("deuxvie sync: station not enrolled and no --server given", file=sys.stderr)
         return 1
-    summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server)
+    summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, server,
+                         service_key=store.service_key())
     for name in summary.delivered:
         print(f"envoyé / sent: {name}")
+    for name, why in summary.unproven:
+        print(f"non prouvé, reste en attente / not proven, stays pending: {name}: {why}",
+              file=sys.stderr)
     for name, status, message in summary.rejected:
         print(f"refusé / rejected (HTTP {status}): {name}: {message}", file=sys.stderr)
-    if summary.remaining:
+    if summary.error:
         print(f"serveur indisponible / server unavailable ({summary.error}): "
               f"{len(summary.remaining)} rapport(s) restent dans / stay in {store.spool_dir}",
               file=sys.stderr)

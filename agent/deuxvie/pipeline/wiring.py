@@ -628,7 +628,8 @@ def upload_step(ctx: StepContext) -> StepOutput:
         data.upload_status = why
         return StepOutput(StepState.SKIPPED, (why,), problem=True)
     store = StationStore(data.config.station_dir)
-    summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, _server(data))
+    summary = sync_spool(store.spool_dir, store.sent_dir, store.rejected_dir, _server(data),
+                         service_key=store.service_key())
     mine = data.spool_path.name
     if mine in summary.delivered:
         others = len(summary.delivered) - 1

@@ -1,9 +1,10 @@
 """A station directory (on the stick's persistent partition):
 
     DIR/station.key    Ed25519 private key, PKCS#8 PEM, mode 0600
-    DIR/station.json   {"station_id", "key_id", "public_key", "server"|null, "enrolled_at"|null}
+    DIR/station.json   {"station_id", "key_id", "public_key", "server"|null, "enrolled_at"|null,
+                        "service_key": {"key_id", "public_key"}|null}  (pinned at enrolment)
     DIR/spool/         signed reports waiting for upload (deuxvie.report.spool)
-    DIR/sent/          reports the service acknowledged
+    DIR/sent/          reports the service acknowledged, each with its signed receipt
     DIR/rejected/      reports the service refused for good, with its answer
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from deuxvie import wire
 from deuxvie.report.spool import spool_envelope, write_atomic
@@ -87,6 +88,17 @@ class StationStore:
 
     def save_info(self, info: dict[str, Any]) -> None:
         write_atomic(self.info_path, (json.dumps(info, indent=2) + "\n").encode())
+
+    def service_key(self) -> Ed25519PublicKey | None:
+        """The service's receipt-signing key pinned at enrolment (None: not enrolled, or
+        enrolled with a service that gave none: no receipt can then be trusted)."""
+        pinned = self.info().get("service_key")
+        if not isinstance(pinned, dict) or not isinstance(pinned.get("public_key"), str):
+            return None
+        key = wire.public_key_from_b64(pinned["public_key"])
+        if wire.key_id(key) != pinned.get("key_id"):
+            raise StationError(f"{self.info_path}: service_key key_id does not match its key")
+        return key
 
     def private_key(self) -> Ed25519PrivateKey:
         try:

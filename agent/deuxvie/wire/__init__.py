@@ -30,17 +30,29 @@ from deuxvie.wire.keys import (
     generate_private_key,
     key_id,
     load_private_key,
+    private_key_pem,
     public_key_b64,
     public_key_from_b64,
     write_private_key,
+)
+from deuxvie.wire.receipt import (
+    RECEIPT_TYPE,
+    Receipt,
+    ReceiptError,
+    make_receipt,
+    payload_sha256,
+    verify_receipt,
 )
 from deuxvie.wire.schema import SCHEMA_VERSION, report_errors, report_schema, validate_report
 
 __all__ = [
     "PAYLOAD_TYPE",
+    "RECEIPT_TYPE",
     "SCHEMA_VERSION",
     "EnvelopeError",
     "PayloadTypeError",
+    "Receipt",
+    "ReceiptError",
     "ReportSchemaError",
     "SignatureError",
     "UnknownKeyError",
@@ -52,8 +64,11 @@ __all__ = [
     "generate_private_key",
     "key_id",
     "load_private_key",
+    "make_receipt",
     "pae",
     "parse_envelope",
+    "payload_sha256",
+    "private_key_pem",
     "public_key_b64",
     "public_key_from_b64",
     "report_errors",
@@ -62,5 +77,6 @@ __all__ = [
     "sign_report",
     "validate_report",
     "verify",
+    "verify_receipt",
     "write_private_key",
 ]
