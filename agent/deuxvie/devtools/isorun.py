@@ -331,6 +331,14 @@ def checks(workdir: Path, stick: Path, part: tuple[int, int], before: str,
                      bool(pdfs) and pdfs[0].read_bytes()[:5] == b"%PDF-",
                      ", ".join(p.name for p in pdfs)))
     out.append(Check("label on the stick", bool(labels), ", ".join(p.name for p in labels)))
+    answered = [s for s in ("DVNVME0001", "DVSATA0001") if erasure.get(s, {}).get("smart_after")]
+    out.append(Check("SMART read again after the wipe (NVMe, SATA)", len(answered) == 2,
+                     ", ".join(answered)))
+    if pdfs and shutil.which("pdftotext"):
+        words = " ".join(subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True,
+                                        text=True).stdout.split())  # fmt: skip
+        named = f"image ISO live {image.get('version')}, commit {str(image.get('commit'))[:12]}"
+        out.append(Check("the certificate names the image", named in words, named))
     out.append(Check("stick outside DEUXVIE byte-identical to the ISO",
                      digest_outside(stick, part) == before))
     return out
