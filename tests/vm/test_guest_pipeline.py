@@ -164,7 +164,9 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
                           check=True).stdout  # fmt: skip
     words = " ".join(text.split())
     assert f"invité de test QEMU {report['agent']['version']}, commit {head[:12]}" in words
-    assert len(list((back / "station" / "sent").iterdir())) == 1
+    # the report moved to sent/ with the service's delivery receipt beside it (ADR 0046)
+    sent = sorted(p.name for p in (back / "station" / "sent").iterdir())
+    assert sent == [f"{uuids[0]}.dsse.json", f"{uuids[0]}.receipt.json"], sent
     assert not list((back / "station" / "spool").iterdir())
 
 
