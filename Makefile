@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server image test-iso test-stick test-guest clean
+.PHONY: setup apt venv test lint unit demo bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe test-stick clean
 
 setup: apt venv
 
@@ -61,6 +61,11 @@ bench-server: setup
 bench-label: setup
 	$(BIN)/python -m bench.label
 
+# N disks wiped in parallel by the station vs N-parallel dd (root, loop devices on tmpfs;
+# BENCH_STATION_DISKS, BENCH_STATION_SIZE_MIB, BENCH_ROUNDS)
+bench-station: setup
+	$(BIN)/python -m bench.station
+
 # The live USB image (hybrid ISO, BIOS + UEFI): live-image/build/deuxvie-amd64.iso (~7 min
 # idle); rebuilt when the package list, the image scripts or the agent change.
 ISO := live-image/build/deuxvie-amd64.iso
@@ -78,6 +83,12 @@ test-iso: image
 # deuxvie.toml, an unattended run that powers the virtual PC off, then host-side checks.
 test-stick: image
 	$(BIN)/python -m deuxvie.devtools.isorun $(ISO)
+
+# Network boot: the live image's kernel, initrd and squashfs, the iPXE script and a dnsmasq
+# proxy-DHCP/TFTP example in live-image/build/pxe/ (README "Network boot (PXE)").
+PXE_DIR := live-image/build/pxe
+pxe: image
+	$(BIN)/python -m deuxvie.devtools.pxe $(ISO) $(PXE_DIR)
 
 # The QEMU test guest (kernel + initramfs with the agent), cached under live-image/cache/.
 test-guest: setup

@@ -71,6 +71,18 @@ cp -a /usr/share/live/build/bootloaders/isolinux config/bootloaders/
 sed -i 's/^timeout 0$/timeout 10/' config/bootloaders/isolinux/isolinux.cfg
 cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
 printf 'set default=0\nset timeout=1\n' > config/bootloaders/grub-pc/config.cfg
+# a second entry: station mode (loose disks hot-plugged into a dock, `deuxvie station-mode`,
+# README "deuxvie station-mode"): the same system with deuxvie.mode=station appended
+{ cat /usr/share/live/build/bootloaders/syslinux_common/live.cfg.in
+  printf '\nlabel live-@FLAVOUR@-station\n\tmenu label deuxvie : ^poste d'"'"'effacement de disques / disk station\n'
+  printf '\tlinux @LINUX@\n\tinitrd @INITRD@\n\tappend @APPEND_LIVE@ deuxvie.mode=station\n'
+} > config/bootloaders/isolinux/live.cfg.in
+sed -i 's|^@LINUX_LIVE@$|@LINUX_LIVE@\
+menuentry "deuxvie : poste d'"'"'effacement de disques / disk station" {\
+linux @KERNEL_LIVE@ @APPEND_LIVE@ deuxvie.mode=station\
+initrd @INITRD_LIVE@\
+}|' config/bootloaders/grub-pc/grub.cfg
+grep -q 'deuxvie.mode=station' config/bootloaders/grub-pc/grub.cfg || { echo "grub station entry missing" >&2; exit 1; }
 
 start=$(date +%s)
 lb build > "$out/lb-build.log" 2>&1 || { tail -40 "$out/lb-build.log" >&2; exit 1; }

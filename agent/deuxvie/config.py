@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from deuxvie import netboot
 from deuxvie.host.base import Host
 
 # Where `deuxvie run` looks when --config is not given: the stick's writable data
@@ -61,6 +62,9 @@ class Config:
     cpu_stress_s: int = 60
     ram_test_pct: int = 85
     data_dir: Path = Path("/run/deuxvie/data")
+    # "station": the live image starts `deuxvie station-mode` (loose disks hot-plugged into
+    # a dock) instead of `deuxvie run` (kernel command line deuxvie.mode=station)
+    mode: str = "run"
     source: tuple[str, ...] = field(default=(), compare=False)  # where values came from
 
     @property
@@ -186,6 +190,7 @@ SCHEMA: dict[str, tuple[str, Callable[[Any], Any] | str]] = {
     "tests.cpu_stress_s": ("cpu_stress_s", _to_int(0, 24 * 3600)),
     "tests.ram_test_pct": ("ram_test_pct", _to_int(0, 95)),
     "data.dir": ("data_dir", _PATH),
+    "mode": ("mode", _choice("run", "station")),
 }
 # Every schema key maps to a real field (caught at import, not at a workshop).
 assert {f for f, _ in SCHEMA.values()} <= {f.name for f in fields(Config)}
@@ -252,6 +257,8 @@ def parse_cmdline(cmdline: str, *, base_dir: Path) -> dict[str, Any]:
         if not word.startswith(CMDLINE_PREFIX):
             continue
         key, sep, raw = word[len(CMDLINE_PREFIX) :].partition("=")
+        if key == "config":
+            continue  # deuxvie.config=URL: the file itself, fetched by load_config (netboot)
         if not sep:
             if key in SCHEMA and SCHEMA[key][1] is _to_bool:
                 raw = "1"
@@ -315,7 +322,17 @@ def load_config(
     text: str | None = None
     base_dir = Path.cwd()
     origin = "defaults"
-    if path is not None:
+    cmdline = read_kernel_cmdline(host)
+    url = netboot.config_url(cmdline)
+    if url:
+        # PXE: the file lives on the network and replaces the stick's (docs/adr/0081); its
+        # relative paths are relative to the default data folder (RAM without a stick).
+        try:
+            text = netboot.fetch_config_text(url)
+        except netboot.NetConfigError as exc:
+            raise ConfigError(f"{netboot.CONFIG_KEY}: {exc}") from None
+        base_dir, origin = Config.data_dir, url
+    elif path is not None:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -325,7 +342,7 @@ def load_config(
     return build_config(
         text,
         base_dir=base_dir,
-        cmdline=read_kernel_cmdline(host),
+        cmdline=cmdline,
         origin=origin,
         overrides=overrides,
     )

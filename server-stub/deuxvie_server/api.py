@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from deuxvie import wire
+from deuxvie.wire.glpi import glpi_inventory
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -195,6 +196,32 @@ def get_device(device_id: int) -> Response:
         if device is None:
             raise ApiError(404, "not_found", f"no device {device_id}")
         return jsonify(queries.device_json(session, device, with_reports=True))
+
+
+@bp.get("/api/v1/devices/<int:device_id>/glpi.json")
+@admin_required
+def device_glpi(device_id: int) -> Response:
+    """The device's latest report as a GLPI native inventory (deuxvie.wire.glpi, the mapping
+    `deuxvie export glpi` uses), so a network can feed GLPI from the registry. Only a report
+    whose signature still verifies is exported (ADR 0080)."""
+    with sessions()() as session:
+        device = session.get(Device, device_id) if device_id < 2**31 else None
+        if device is None:
+            raise ApiError(404, "not_found", f"no device {device_id}")
+        row = queries.latest_report(session, device.id)
+        if row is None:
+            raise ApiError(404, "not_found", f"device {device_id} has no report")
+        verification = verify_stored(session, row)
+        if not verification["valid"]:
+            raise ApiError(409, "report_invalid",
+                           f"latest report {row.uuid} does not verify: {verification['reason']}")
+        cert = url_for("pages.certificate", rid=UUID(row.uuid), _external=True)
+        agent = (verification["report"].get("agent") or {}).get("version") or "0"
+        doc = glpi_inventory(verification["report"], certificate_url=cert, version=str(agent))
+        resp = jsonify(doc)
+        resp.headers["Content-Disposition"] = (
+            f'attachment; filename="deuxvie-device-{device_id}-glpi.json"')
+        return resp
 
 
 @bp.get("/api/v1/donors/<donor_id>/ledger")

@@ -56,6 +56,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "checked_at": ("Vérifié le", "Checked at"),
     "key_id": ("Clé de signature", "Signing key"),
     "device": ("Appareil", "Device"),
+    "loose_disk": (
+        "Disque seul (effacé sans machine hôte)", "Loose disk (wiped without a host machine)"
+    ),
     "erasure": ("Effacement des disques", "Disk erasure"),
     "disk": ("Disque", "Disk"),
     "size": ("Capacité", "Capacity"),

@@ -44,3 +44,27 @@ def test_blocking_really_blocks() -> None:
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode != 0 and "None in sys.modules" in proc.stderr
+
+
+GLPI_PROBE = r"""
+import sys
+for name in ("psutil", "pySMART", "smbus2", "dmidecode", "rich", "numpy", "PIL", "segno"):
+    sys.modules[name] = None
+from deuxvie.wire.glpi import glpi_inventory
+loaded = sorted(m for m in sys.modules if m.startswith("deuxvie") and not m.startswith(
+    "deuxvie.wire"))
+assert loaded == ["deuxvie"], loaded
+doc = glpi_inventory({"inventory": {}})
+assert doc["itemtype"] == "Computer"
+print("glpi-isolated-ok")
+"""
+
+
+def test_glpi_mapping_imports_without_the_agent() -> None:
+    # the service serves /api/v1/devices/<id>/glpi.json with this module alone (ADR 0080)
+    proc = subprocess.run(
+        [sys.executable, "-c", GLPI_PROBE], capture_output=True, text=True, timeout=60,
+        cwd=REPO / "agent",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "glpi-isolated-ok"

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from deuxvie.devtools.vm import GuestBoot, run_guest
+from deuxvie.wire.glpi import glpi_inventory
+from exports.glpi_check import assert_carries_inventory, glpi_schema_errors
 
 from .machines import SMBIOS, reference_pc
 
@@ -63,3 +65,12 @@ def test_inventory_of_the_reference_pc(guest_boot: GuestBoot, vm_dir: Path) -> N
     assert disks["DVNVME0001"]["smart"]["status"] == "ok"
     assert disks["DVSATA0001"]["smart"]["status"] == "ok"
     assert disks["DVVIRTIO01"]["smart"]["status"] != "ok"
+
+    # the same inventory as GLPI native inventory (issue 18): valid, with every serial
+    glpi = glpi_inventory({"inventory": inv})
+    assert glpi_schema_errors(glpi) == []
+    assert_carries_inventory(glpi, inv)
+    assert glpi["content"]["bios"]["ssn"] == SMBIOS.serial
+    assert {s["serial"] for s in glpi["content"]["storages"]} >= {
+        "DVNVME0001", "DVSATA0001", "DVSATA0BAD", "DVVIRTIO01"}
+    assert glpi["content"]["monitors"][0]["manufacturer"] == "RHT"

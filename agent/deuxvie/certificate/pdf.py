@@ -322,6 +322,8 @@ def _media_list_section(pdf: _Doc, c: _Cert) -> None:
 
 
 def _verdict_section(pdf: _Doc, c: _Cert) -> None:
+    if get(c.report, "kind") == "loose_disk":
+        return  # a loose disk has no grade (grading judges a whole PC): no verdict section
     _heading(pdf, c.t("Verdict du diagnostic", "Diagnostic verdict"))
     verdict_ok = get(c.report, "grade", "verdict") != "FAIL"
     line = facts.verdict_text(c.report, c.lang)
@@ -349,6 +351,24 @@ def _machine_rows(c: _Cert) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def _loose_disk_rows(c: _Cert) -> list[tuple[str, str]]:
+    """A disk wiped at the station on its own (report kind "loose_disk"): the disk is the
+    device; its identity as the station read it."""
+    disk = (get(c.report, "inventory", "disks", "value", default=[]) or [{}])[0]
+    device = get(c.report, "device", default={})
+    return [
+        (c.t("N° d'inventaire", "Asset id"), _text(get(c.report, "asset_id"))),
+        (c.t("Fabricant", "Manufacturer"), _text(get(device, "vendor"))),
+        (c.t("Modèle", "Model"), _text(get(device, "model"))),
+        (c.t("Numéro de série", "Serial number"), _text(get(device, "serial"))),
+        ("WWN", _text(get(disk, "wwn"))),
+        (c.t("Bus", "Bus"), _text(get(disk, "transport"))),
+        (c.t("Capacité", "Capacity"), _bytes(get(disk, "size_bytes"), c.lang)),
+        ("HPA / DCO", f"{_text(get(disk, 'hpa'))} / {_text(get(disk, 'dco'))}"),
+        (c.t("Empreinte d'identité", "Identity hash"), _text(get(device, "identity_hash"))),
+    ]
+
+
 def _workshop_rows(c: _Cert) -> list[tuple[str, str]]:
     donor = get(c.report, "donor", default={})
     donor_text = " — ".join(str(v) for v in (get(donor, "id"), get(donor, "name")) if v)
@@ -370,6 +390,11 @@ def _workshop_rows(c: _Cert) -> list[tuple[str, str]]:
 
 
 def _machine_and_workshop_section(pdf: _Doc, c: _Cert) -> None:
+    if get(c.report, "kind") == "loose_disk":
+        _heading(pdf, c.t("Disque seul (sans machine hôte) ; atelier, provenance et dates",
+                          "Loose disk (no host machine); workshop, origin and dates"))
+        _side_by_side(pdf, _loose_disk_rows(c), _workshop_rows(c))
+        return
     _heading(pdf, c.t("Machine ; atelier, provenance et dates",
                       "Machine; workshop, origin and dates"))  # fmt: skip
     _side_by_side(pdf, _machine_rows(c), _workshop_rows(c))
@@ -500,6 +525,8 @@ def _destination(c: _Cert, disk: DiskErasure) -> str:
     if not disk.certified:
         return c.t("Conservé à l'atelier : à ré-effacer ou à détruire physiquement",
                    "Kept in the workshop: to be erased again or physically destroyed")
+    if get(c.report, "kind") == "loose_disk":
+        return c.t("Réemploi du disque (disque seul)", "Reuse of the disk (loose disk)")
     for comp in get(c.report, "grade", "components", default=[]):
         if get(comp, "component") == f"disk:{disk.serial}" and get(comp, "status") == "fail":
             return c.t("Retiré de la machine : recyclage DEEE",

@@ -13,7 +13,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from deuxvie.config import Config, ConfigError, find_config, load_config
+from deuxvie import netboot
+from deuxvie.config import Config, ConfigError, find_config, load_config, read_kernel_cmdline
 from deuxvie.host.base import CommandNotFound, CommandTimeout, Host
 from deuxvie.host.local import LocalHost
 from deuxvie.model.inventory import DiskInfo
@@ -22,6 +23,7 @@ from deuxvie.pipeline.runlog import Fanout, RunLog
 from deuxvie.pipeline.selection import SelectionPolicy
 from deuxvie.pipeline.steps import StepName, Steps
 from deuxvie.pipeline.wiring import real_steps, resolve_server
+from deuxvie.station import StationError
 from deuxvie.ui import make_ui
 
 log = logging.getLogger(__name__)
@@ -67,10 +69,27 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    netboot_station(host, config)
     config = resolve_server(config)
+    if config.mode == "station":  # deuxvie.mode=station on the kernel command line
+        from deuxvie.commands.station_mode import run_station
+
+        return run_station(host, config)
     steps, missing = real_steps()
     code, _ = run_machine(host, config, steps, unavailable=missing, preconfirmed=args.yes)
     return code
+
+
+def netboot_station(host: Host, config: Config) -> None:
+    """Booted with deuxvie.config=URL: fetch the bench's station key from beside it when the
+    station directory (in RAM without a stick) has none (docs/adr/0081)."""
+    url = netboot.config_url(read_kernel_cmdline(host))
+    if not url:
+        return
+    try:
+        netboot.fetch_station(url, config.station_dir)
+    except (netboot.NetConfigError, StationError, OSError) as exc:
+        print(f"deuxvie run: station from {url}: {exc}", file=sys.stderr)
 
 
 def power_off(host: Host) -> bool:
@@ -140,7 +159,12 @@ def run_machine(
     finally:
         if runlog is not None:
             runlog.close()
-    if config.power_off and code == EXIT_DONE:
+    # no stick: the spool is in RAM, deliver it before the power goes (deuxvie.netboot)
+    delivered = netboot.deliver_volatile_spool(
+        host, config.data_dir, config.station_dir, config.server_url,
+        language=config.language, stream=stream or sys.stdout, sleep=sleep,
+    )
+    if config.power_off and code == EXIT_DONE and delivered:
         msg = "Extinction dans" if config.language == "fr" else "Powering off in"
         print(f"{msg} {POWER_OFF_DELAY_S:.0f} s", file=stream or sys.stdout, flush=True)
         sleep(POWER_OFF_DELAY_S)

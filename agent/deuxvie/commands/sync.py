@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from deuxvie.export.sync import add_sync_args, sync_exports
 from deuxvie.report.upload import sync_spool
 from deuxvie.station import StationError, StationStore, default_dir
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    if args.glpi or args.devicehub:
+        return sync_exports(args)  # exports to GLPI / Devicehub (deuxvie.export.sync)
     store = StationStore(args.dir or default_dir())
     try:
         info = store.info()
@@ -45,4 +48,5 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="station directory (default $DEUXVIE_STATION_DIR or "
                         "/var/lib/deuxvie/station)")
     p.add_argument("--server", help="service URL (default: the one the station enrolled with)")
+    add_sync_args(p)
     p.set_defaults(func=cmd_sync)

@@ -35,6 +35,8 @@ RELAY = Path(__file__).with_name("relay.py")
 EXIT_MARKER = "DEUXVIE-EXIT "
 # Inside QEMU's user-mode stack: the address the guest uses to reach the relayed service.
 SERVICE_GUEST_URL = "http://10.0.2.100:8080"
+# A plain HTTP server on the host (the PXE server's config folder), relayed the same way.
+HTTP_GUEST_URL = "http://10.0.2.101:8000"
 
 DiskKind = Literal["nvme", "sata", "virtio", "usb"]
 IoEvent = Literal["read_aio", "write_aio"]
@@ -137,6 +139,17 @@ class Machine:
     # serial of the disk the test /init mounts read-only at /run/live/medium, as live-boot
     # mounts the real stick: the agent must then treat it as its boot medium
     boot_stick_serial: str | None = None
+    # network boot: QEMU's firmware runs iPXE (ipxe-qemu ROM), which gets `boot.ipxe` from
+    # this TFTP folder (QEMU user networking's tftp=, bootfile=) instead of -kernel/-initrd;
+    # the folder must hold the kernel and initramfs (deuxvie.devtools.pxe.stage_test_guest)
+    pxe_dir: Path | None = None
+    # a host HTTP server on 127.0.0.1:PORT, reached by the guest at HTTP_GUEST_URL
+    http_port: int | None = None
+    # a QMP socket (deuxvie.devtools.qmp) to hot-plug and unplug disks while the guest runs
+    qmp: bool = False
+    # extra controllers present from boot, e.g. "virtio-scsi-pci,id=scsi0" for scsi-hd
+    # hot-plug ("ahci,id=ahci" is added by a SATA disk; QEMU cannot hot-plug onto AHCI)
+    controllers: tuple[str, ...] = ()
 
 
 def qemu_escape(value: str) -> str:
@@ -294,6 +307,8 @@ def qemu_argv(
     Kernel command line: `machine.kernel_args` (e.g. deuxvie.KEY=VALUE config overrides), then
     `--` and `init_args` (what the test /init runs), which the kernel hands to /init as
     arguments and the agent's config parser ignores."""
+    from deuxvie.devtools.pxe import BOOTFILE, ipxe_script  # pxe.py imports this module
+
     # usb-storage.delay_use=0: the USB stick appears with the other disks, not a second later
     cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", "usb-storage.delay_use=0"]
     cmdline += machine.kernel_args
@@ -312,10 +327,15 @@ def qemu_argv(
         "-display", "none",
         "-serial", f"file:{qemu_escape(str(console))}",
         "-serial", f"file:{qemu_escape(str(results))}",
-        "-kernel", str(boot.kernel),
-        "-initrd", str(boot.initrd),
-        "-append", " ".join(cmdline),
     ]  # fmt: skip
+    if machine.pxe_dir is None:
+        argv += ["-kernel", str(boot.kernel), "-initrd", str(boot.initrd),
+                 "-append", " ".join(cmdline)]
+    else:
+        # the same kernel command line, in the script iPXE fetches over TFTP
+        script = ipxe_script("vmlinuz", "initrd.cpio.zst", cmdline, title="deuxvie test PXE")
+        (machine.pxe_dir / BOOTFILE).write_text(script)
+        argv += ["-boot", "order=n"]
     if machine.smbios is not None:
         s = machine.smbios
         fields = [
@@ -336,6 +356,10 @@ def qemu_argv(
         argv += ["-device", "ahci,id=ahci"]
     if "usb" in kinds:
         argv += ["-device", "qemu-xhci,id=xhci"]
+    for controller in machine.controllers:
+        argv += ["-device", controller]
+    if machine.qmp:
+        argv += ["-qmp", f"unix:{qemu_escape(str(results.with_suffix('.qmp')))},server=on,wait=off"]
     sata_port = 0
     for i, disk in enumerate(machine.disks):
         drive_id = f"d{i}"
@@ -371,10 +395,18 @@ def qemu_argv(
             "-drive", f"if=none,id=data,file={qemu_escape(str(machine.data_disk))},{drive_opts}",
             "-device", "virtio-blk-pci,drive=data,serial=DEUXVIE-DATA",
         ]  # fmt: skip
-    if machine.service_port is not None:
-        relay = f"{sys.executable} {RELAY} 127.0.0.1 {machine.service_port}"
-        # restrict=on: the guest reaches nothing but the guestfwd address (no host, no internet)
-        netdev = f"user,id=n0,restrict=on,guestfwd=tcp:10.0.2.100:8080-cmd:{qemu_escape(relay)}"
+    forwards = [(SERVICE_GUEST_URL, machine.service_port), (HTTP_GUEST_URL, machine.http_port)]
+    if any(port is not None for _, port in forwards) or machine.pxe_dir is not None:
+        # restrict=on: the guest reaches nothing but the guestfwd addresses (no host, no
+        # internet); QEMU's own DHCP and TFTP still answer (measured: PXE boots with it)
+        netdev = "user,id=n0,restrict=on"
+        for url, port in forwards:
+            if port is not None:
+                relay = f"{sys.executable} {RELAY} 127.0.0.1 {port}"
+                addr = url.removeprefix("http://")
+                netdev += f",guestfwd=tcp:{addr}-cmd:{qemu_escape(relay)}"
+        if machine.pxe_dir is not None:
+            netdev += f",tftp={qemu_escape(str(machine.pxe_dir))},bootfile={BOOTFILE}"
         argv += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0"]
     return argv
 
@@ -424,10 +456,13 @@ class VirtualPc:
         for p in (self.results_path, self.console_path):
             p.unlink(missing_ok=True)
         extra = list(init_args)
-        if machine.service_port is not None:
+        if machine.service_port is not None or machine.http_port is not None:
             extra.append("deuxvie.net=static")
         if machine.boot_stick_serial is not None:
             extra.append(f"deuxvie.bootstick={machine.boot_stick_serial}")
+        self.qmp_path = self.results_path.with_suffix(".qmp") if machine.qmp else None
+        if self.qmp_path is not None:
+            self.qmp_path.unlink(missing_ok=True)
         self.argv = qemu_argv(machine, boot, workdir, extra, self.results_path, self.console_path)
         self._proc: subprocess.Popen[bytes] | None = None
         self._started = 0.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -108,3 +108,19 @@ class Host(abc.ABC):
     def write_text(self, path: str, text: str) -> None:
         """Write a sysfs attribute (e.g. device/rescan after an HPA change)."""
         raise HostError(f"{type(self).__name__} cannot write {path}")
+
+    def stream_lines(self, argv: Sequence[str]) -> LineStream:
+        """Start a long-running command (e.g. `udevadm monitor`) and read its stdout line
+        by line as it comes. Hosts that cannot run one (replays) refuse; tests replay a
+        capture through the same parser instead (deuxvie.hotplug.source)."""
+        raise HostError(f"{type(self).__name__} cannot stream {' '.join(argv)}")
+
+
+class LineStream(abc.ABC):
+    """Lines of a running command's stdout; `close()` stops the command."""
+
+    @abc.abstractmethod
+    def __iter__(self) -> Iterator[str]: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...

@@ -6,10 +6,10 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from deuxvie.host import block
-from deuxvie.host.base import CommandNotFound, CommandResult, CommandTimeout, Host
+from deuxvie.host.base import CommandNotFound, CommandResult, CommandTimeout, Host, LineStream
 
 # Tools must print C-locale numbers and messages: parsers rely on it (smartctl prints
 # "2.000.398.934.016 bytes" under de_DE).
@@ -84,3 +84,32 @@ class LocalHost(Host):
     def write_text(self, path: str, text: str) -> None:
         with open(path, "w") as fh:
             fh.write(text)
+
+    def stream_lines(self, argv: Sequence[str]) -> LineStream:
+        argv = tuple(argv)
+        if not argv or self.which(argv[0]) is None:
+            raise CommandNotFound(f"{argv[0] if argv else '?'}: command not found")
+        return _ProcessLines(argv, self._env)
+
+
+class _ProcessLines(LineStream):
+    def __init__(self, argv: tuple[str, ...], env: dict[str, str]) -> None:
+        self._proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env, text=True, errors="replace", bufsize=1,
+        )  # fmt: skip
+
+    def __iter__(self) -> Iterator[str]:
+        assert self._proc.stdout is not None
+        yield from self._proc.stdout
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()

@@ -88,11 +88,19 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
     small += f" · image {commit}" if commit else ""
     if image:
         details.append(f"deuxvie · {facts.image_text(image, lang, short=True)}")
+    loose = facts.get(report, "kind") == "loose_disk"
+    if loose:
+        # a loose disk has no grade (grading judges a PC): its big box is the erasure
+        model = facts.get(report, "device", "model", default=None) or "?"
+        serial = facts.get(report, "device", "serial", default=None) or "?"
+        grade_word = pick(ERASURE_WORDS.get(overall.status, (
+            str(overall.status), str(overall.status))), lang)
+        main = f"{model} · {serial}"
     return LabelText(
         asset_id=asset,
-        grade=facts.verdict_text(report, lang),
-        failed=facts.get(report, "grade", "verdict") == "FAIL",
-        reason=facts.main_reason(report, lang),
+        grade=grade_word if loose else facts.verdict_text(report, lang),
+        failed=not overall.certified if loose else facts.get(report, "grade", "verdict") == "FAIL",
+        reason=main if loose else facts.main_reason(report, lang),
         erasure=erasure,
         erasure_certified=overall.certified,
         date_station=small,
