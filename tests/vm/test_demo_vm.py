@@ -45,3 +45,17 @@ def test_make_demo_boots_the_virtual_pc_and_stores_its_report(
     assert (tmp_path / "demo-out" / "label.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the station stayed on the host copy of the stick, for the next run to reuse
     assert (tmp_path / "demo-out" / "stick" / "station" / "station.key").exists()
+    # the donor's side (issue 14): the OptiPlex is the lot's one item, in audit; the signed
+    # attestation lists its three disks, the failing one as not erased; the balance URL
+    with contextlib.closing(sqlite3.connect(tmp_path / "demo-out" / "server.db")) as db:
+        assert db.execute("SELECT lot_id, category, serial, state FROM items").fetchall() == [
+            ("LOT-DEMO", "desktop", "DEMO7050", "in_audit")]
+    (pdf,) = re.findall(r"donor's erasure attestation: (\S+\.pdf)\n", out)
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    lines = {s: next((x for x in text.splitlines() if s in x), "")
+             for s in ("DEMONVME0001", "DEMOSATA0001", "DEMOSATA0BAD")}
+    assert "EFFACÉ" in lines["DEMONVME0001"] and "EFFACÉ" in lines["DEMOSATA0001"], text
+    assert lines["DEMOSATA0BAD"] and "EFFACÉ" not in lines["DEMOSATA0BAD"], text
+    assert re.search(r"donor's balance: http://127\.0\.0\.1:\d+/donors/D-DEMO-001/bilan"
+                     r"\?year=\d{4}\n", out)
