@@ -512,7 +512,8 @@ def check_serial(rid: UUID) -> Response:
 @bp.get("/c/<uuid:rid>/key")
 def signer_key(rid: UUID) -> Response:
     """The public key of the station that signed this report, so anyone holding the QR link
-    can check /c/<uuid>.json themselves (DSSE PAE + Ed25519) without trusting this page."""
+    holding the full envelope (/c/<uuid>/full.json) can check it themselves (DSSE PAE +
+    Ed25519) without trusting this page."""
     with sessions()() as session:
         row = session.get(Report, str(rid))
         station = session.get(Station, row.station_id) if row is not None else None

@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import base64
 import copy
-import datetime as dt
 import hashlib
 import hmac
 import json
 import re
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
+from deuxvie.wire import dsse
 
-PAYLOAD_TYPE = "application/vnd.deuxvie.public-view+json; version=1"
+PAYLOAD_TYPE = "application/vnd.deuxvie.public-view+json;version=1"
 _SEPARATORS = re.compile(r"[\s\-_.:/]+")
 
 
@@ -73,17 +72,21 @@ def serial_belongs(report: dict[str, Any], candidate: str) -> bool:
     return bool(candidate.strip()) and hit
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def view(rid: str, report: dict[str, Any], verification: dict[str, Any],
          payload_sha256: str) -> dict[str, Any]:
     """The public view: whitelisted fields only."""
-    device = report.get("device") if isinstance(report.get("device"), dict) else {}
-    agent = report.get("agent") if isinstance(report.get("agent"), dict) else {}
-    grade = report.get("grade") if isinstance(report.get("grade"), dict) else {}
+    device = _obj(report.get("device"))
+    agent = _obj(report.get("agent"))
+    grade = _obj(report.get("grade"))
     disks = []
     for e in report.get("erasure") or []:
         if not isinstance(e, dict):
             continue
-        media = e.get("media") if isinstance(e.get("media"), dict) else {}
+        media = _obj(e.get("media"))
         disks.append({
             "model": media.get("model"),
             "vendor": media.get("vendor"),
@@ -133,54 +136,41 @@ def view(rid: str, report: dict[str, Any], verification: dict[str, Any],
     }
 
 
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def sign(key: Ed25519PrivateKey, public: dict[str, Any]) -> dict[str, Any]:
-    """{payload_type, view, signature}: Ed25519 over canonical(view) (sorted keys, no
-    spaces, UTF-8), so the document can be re-indented without breaking it."""
-    pub = key.public_key()
-    return {
-        "payload_type": PAYLOAD_TYPE,
-        "view": public,
-        "signature": {
-            "algorithm": "ed25519",
-            "key_id": wire.key_id(pub),
-            "public_key": wire.public_key_b64(pub),
-            "sig": base64.b64encode(key.sign(canonical(public))).decode(),
-            "signed_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        },
-    }
+    """A DSSE envelope of the canonical JSON of the view (payloadType PAYLOAD_TYPE, signed
+    over PAE like reports and receipts: the type is inside the signature, so a public view
+    can never pass for a receipt or a report), plus `view`, a readable copy that verify()
+    requires to equal the signed payload."""
+    doc = dsse.sign(wire.canonical_json(public), key, PAYLOAD_TYPE)
+    doc["view"] = public
+    return doc
 
 
 def verify(document: bytes | str | dict[str, Any], public_key_b64: str,
            envelope: bytes | str | None = None) -> tuple[bool, str]:
     """(valid, why). The key is the one the verifier trusts (the service's
-    /api/v1/service-key, pinned), never the one the document names. With `envelope`
-    (the full DSSE envelope), also checks the view speaks of that payload."""
+    /api/v1/service-key, pinned), never one the document names. With `envelope` (the full
+    DSSE envelope of the report), also checks the view speaks of that payload."""
     try:
         doc = json.loads(document) if isinstance(document, bytes | str) else document
-        if not isinstance(doc, dict) or not isinstance(doc.get("view"), dict) \
-                or not isinstance(doc.get("signature"), dict):
-            return False, "not a deuxvie public view (view + signature)"
-        if doc.get("payload_type") != PAYLOAD_TYPE:
-            return False, f"unknown payload_type {doc.get('payload_type')!r}"
+        if not isinstance(doc, dict):
+            return False, "not a deuxvie public view (a JSON object)"
         key = wire.public_key_from_b64(public_key_b64)
-        sig = doc["signature"]
-        if sig.get("key_id") not in (None, wire.key_id(key)):
-            return False, "signed by another key than the service's"
-        key.verify(base64.b64decode(str(sig.get("sig", "")), validate=True),
-                   canonical(doc["view"]))
+        kid = wire.key_id(key)
+        verified = dsse.verify(doc, lambda k: key if k == kid else None, PAYLOAD_TYPE)
+        signed = json.loads(verified.payload)
+        if "view" in doc and doc["view"] != signed:
+            return False, "the readable view differs from the signed payload"
         if envelope is not None:
-            env = json.loads(envelope)
-            payload = base64.b64decode(env["payload"], validate=True)
-            if hashlib.sha256(payload).hexdigest() != doc["view"].get("payload_sha256"):
+            payload = base64.b64decode(json.loads(envelope)["payload"], validate=True)
+            if hashlib.sha256(payload).hexdigest() != signed.get("payload_sha256"):
                 return False, "the envelope is not the one this view speaks of (SHA-256)"
-    except (ValueError, KeyError, TypeError, wire.EnvelopeError) as exc:
-        return False, f"malformed document or key ({exc})"
-    except InvalidSignature:
+    except wire.UnknownKeyError:
+        return False, "signed by another key than the service's"
+    except wire.SignatureError:
         return False, "the signature does not match the public view"
+    except (ValueError, KeyError, TypeError, AttributeError, wire.EnvelopeError) as exc:
+        return False, f"malformed document or key ({exc})"
     return True, "public view signed by the service" + (
         ", envelope matches" if envelope is not None else "")
 
