@@ -9,6 +9,7 @@ import pytest
 from deuxvie_server.redirects import safe_next
 from flask.testing import FlaskClient
 from server_helpers import ADMIN
+from test_api_pages import login_csrf
 
 OFF_SITE = [
     "/\t/127.0.0.1:18999/", "/\n/evil.example", "/\r\n/evil.example/x", "//x", "///x",
@@ -20,7 +21,9 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_login_never_redirects_off_site(client: FlaskClient, target: str) -> None:
-    resp = client.post("/login", data={"token": ADMIN, "next": target})
+    # the login form needs its CSRF token (issue 14: every form)
+    resp = client.post("/login", data={"token": ADMIN, "next": target,
+                                       "csrf_token": login_csrf(client)})
     assert resp.status_code in (302, 303), resp.status_code
     landed = urljoin("http://localhost/login", resp.headers["Location"])
     parts = urlsplit(landed)
