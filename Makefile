@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe clean
+.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-label bench-server bench-station image test-iso test-guest pxe test-stick clean
 
 setup: apt venv
 
@@ -82,6 +82,11 @@ $(ISO): $(ISO_INPUTS)
 # Boots the real ISO under QEMU as a BIOS CD-ROM and as a UEFI (OVMF) USB stick (~2 x 100 s).
 test-iso: image
 	$(BIN)/python -m deuxvie.devtools.isoboot $(ISO)
+
+# The real stick end to end (README "make test-stick"): the ISO as a UEFI USB stick with its own
+# deuxvie.toml, an unattended run that powers the virtual PC off, then host-side checks.
+test-stick: image
+	$(BIN)/python -m deuxvie.devtools.isorun $(ISO)
 
 # Network boot: the live image's kernel, initrd and squashfs, the iPXE script and a dnsmasq
 # proxy-DHCP/TFTP example in live-image/build/pxe/ (README "Network boot (PXE)").

@@ -60,6 +60,9 @@ if [ ! -f "$deps" ]; then
   cpio_of "$deps_stage" "$deps"
 fi
 "$LIVE_IMAGE_DIR/install-agent.sh" "$agent_stage" agent
+# its identity (docs/adr/0063): a test guest, never mistaken for a released image
+python3 "$LIVE_IMAGE_DIR/image-identity.py" --kind test-guest --repo "$LIVE_IMAGE_DIR/.." \
+  --out "$agent_stage/opt/deuxvie/IMAGE.json" 2>/dev/null
 install -m 755 "$LIVE_IMAGE_DIR/init/init" "$agent_stage/init"
 cpio_of "$agent_stage" "$out/agent.cpio"
 

@@ -47,6 +47,15 @@ printf '%s\n' firmware-realtek firmware-iwlwifi firmware-bnx2 zstd >> config/pac
 # the agent, the session, root's autologin on tty1
 cp -a "$LIVE_IMAGE_DIR/iso/includes.chroot/." config/includes.chroot/
 "$LIVE_IMAGE_DIR/install-agent.sh" "$lbdir/config/includes.chroot" all
+# the image's identity (docs/adr/0063): version, commit, build date inside the root filesystem;
+# the same + the SHA-256 of live/filesystem.squashfs beside it on the medium, written by a
+# binary hook (binary_hooks runs after binary_rootfs made the squashfs, before binary_iso)
+built_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+python3 "$LIVE_IMAGE_DIR/image-identity.py" --kind live-iso --repo "$repo" --built-at "$built_at" \
+  --out config/includes.chroot/opt/deuxvie/IMAGE.json 2>/dev/null
+identity_hook "$lbdir/config/includes.chroot/opt/deuxvie/IMAGE.json" \
+  > config/hooks/normal/9100-deuxvie-identity.hook.binary
+chmod +x config/hooks/normal/9100-deuxvie-identity.hook.binary
 # drop docs and locales the agent never shows (the same trim as the test initramfs)
 cat > config/hooks/normal/9000-deuxvie-trim.hook.chroot <<'HOOK'
 #!/bin/sh
@@ -93,4 +102,6 @@ xorriso -indev "$iso" -outdev "$out/deuxvie-amd64.iso" -boot_image any replay \
 end=$(date +%s)
 size=$(stat -c %s "$out/deuxvie-amd64.iso")
 echo "built $out/deuxvie-amd64.iso: $size bytes in $((end - start)) s" >&2
+xorriso -osirrox on -indev "$out/deuxvie-amd64.iso" -extract /live/deuxvie-image.json "$out/deuxvie-image.json" >/dev/null 2>&1
+echo "identity: $(tr -d '\n' < "$out/deuxvie-image.json")" >&2
 echo "$out/deuxvie-amd64.iso"

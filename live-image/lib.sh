@@ -31,3 +31,15 @@ debian_mirror() {
   fi
   echo "$uri"
 }
+
+# identity_hook IMAGE_JSON: prints the live-build binary hook that writes live/deuxvie-image.json
+# (IMAGE_JSON + the SHA-256 of live/filesystem.squashfs) in the binary tree; binary_hooks runs
+# it after binary_rootfs made the squashfs and before binary_iso packs the tree (ADR 0063).
+identity_hook() {
+  cat <<HOOK
+#!/bin/sh
+set -e
+python3 "$LIVE_IMAGE_DIR/image-identity.py" --from "$1" \\
+  --rootfs live/filesystem.squashfs --out live/deuxvie-image.json
+HOOK
+}

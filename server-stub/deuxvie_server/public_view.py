@@ -82,6 +82,7 @@ def view(rid: str, report: dict[str, Any], verification: dict[str, Any],
     device = _obj(report.get("device"))
     agent = _obj(report.get("agent"))
     grade = _obj(report.get("grade"))
+    image = _obj(agent.get("image"))  # which image ran the erasure (ADR 0063)
     disks = []
     for e in report.get("erasure") or []:
         if not isinstance(e, dict):
@@ -116,7 +117,10 @@ def view(rid: str, report: dict[str, Any], verification: dict[str, Any],
             "chassis_type": device.get("chassis_type"),
             "serial_masked": mask_serial(device.get("serial")),
         },
-        "agent": {"version": agent.get("version"), "image_hash": agent.get("image_hash")},
+        "agent": {"version": agent.get("version"), "image_hash": agent.get("image_hash"),
+                  "image": {k: image.get(k) for k in ("kind", "version", "commit", "dirty",
+                                                      "built_at", "rootfs_sha256")}
+                  if image else None},
         "erasure": disks,
         "grade": {"verdict": grade.get("verdict")} if grade else None,
         # what works on the machine (issue 12): status, method and why; no device details
@@ -215,4 +219,7 @@ def redacted_report(report: dict[str, Any]) -> dict[str, Any]:
         return obj
 
     scrubbed: dict[str, Any] = scrub(r)
+    system = _obj(_obj(_obj(scrubbed.get("inventory")).get("system")).get("value"))
+    if "uuid" in system:
+        system["uuid"] = None  # even masked, the SMBIOS UUID says nothing a buyer needs
     return scrubbed

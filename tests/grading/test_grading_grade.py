@@ -252,7 +252,7 @@ def test_a_required_function_untested_alone_keeps_the_laptop_to_complete() -> No
     g = grade(inv, diags, wiped, POLICY, functions=_functions(keyboard="UNTESTED"))
     assert g.verdict is Verdict.PASS_WITH_WARNINGS  # the policy's untested_verdict, never PASS
     assert g.untested == ("function:keyboard",)
-    assert g.suggestion.code == "suggest.complete_tests" and "function:keyboard" in g.suggestion.fr
+    assert g.suggestion.code == "suggest.complete_tests" and "fonction Clavier" in g.suggestion.fr
     assert "grade.untested" in codes(g)
     # The same function on a desktop is not required: untested, listed, not held against it.
     desk = dataclasses.replace(inv, system=Outcome.ok(dataclasses.replace(

@@ -90,7 +90,7 @@ def test_rich_refused_wipe_shows_fail_in_english() -> None:
     assert fail_top in text
     assert "Repair or recycle" in text
     assert "disk not erased" in text
-    assert "SKIPPED — wipe refused by the operator" in text
+    assert "SKIPPED, no erasure done — wipe refused by the operator" in text
     assert "skipped (step not available in this build of deuxvie)" in text
 
 

@@ -329,3 +329,25 @@ def test_anyone_can_verify_a_certificate_offline(app: Flask, client: FlaskClient
     assert client.get("/c/00000000-0000-4000-8000-000000000000/key").status_code == 404
     bad = client.get("/c/null,null/key")  # no route matched: still a JSON 404 (schemathesis)
     assert bad.status_code == 404 and bad.get_json()["error"] == "not_found"
+
+
+def test_certificate_page_and_json_name_the_image(client: FlaskClient,
+                                                  station_key: Ed25519PrivateKey) -> None:
+    """ADR 0063: the image that erased the disks, on the page and in the signed JSON."""
+    report = factories.make_report(key=station_key)
+    image = {"kind": "live-iso", "version": "0.1.0", "commit": "0123456789abcdef" * 2 + "01234567",
+             "dirty": False, "built_at": "2026-12-01T09:00:00Z", "rootfs_sha256": "cd" * 32}
+    report["agent"].update(image=image, image_hash="sha256:" + "cd" * 32)
+    resp = client.post("/api/v1/reports", json=wire.sign_report(report, station_key))
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["uuid"]
+    html = client.get(f"/c/{rid}?lang=fr").get_data(True)
+    assert "image ISO live 0.1.0" in html and "0123456789ab" in html and "cd" * 32 in html
+    assert "live ISO image" in client.get(f"/c/{rid}?lang=en").get_data(True)
+    envelope = client.get(f"/c/{rid}.json").get_json()
+    assert json.loads(base64.b64decode(envelope["payload"]))["agent"]["image"] == image
+    # an image kind the schema does not know is refused at ingest
+    report = factories.make_report(key=station_key)
+    report["agent"]["image"] = dict(image, kind="anything")
+    resp = client.post("/api/v1/reports", json=wire.sign_report(report, station_key))
+    assert resp.status_code in (400, 422), resp.get_json()

@@ -85,16 +85,17 @@ def test_public_pdf_shows_no_private_field(
         assert resp.status_code == 200, resp.data[:200]
         path = tmp_path / "c.pdf"
         path.write_bytes(resp.data)
-        return subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        out = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
+                             text=True, check=True).stdout
+        return "".join(out.split())  # a value wrapped over two lines is still found
 
     public = text(client.get(f"/c/{rid}/certificate.pdf?lang=en"))
     for value in _private_values(report)[:9]:
-        assert value not in public, value
-    assert "XQ7Z" in public
+        assert "".join(value.split()) not in public, value
+    assert "WD•••••••••XQ7Z" in public
     full = text(client.get(f"/c/{rid}/certificate.pdf?lang=en&full=1",
                            headers=admin_headers()))
-    assert DISK_SERIAL in full and report["donor"]["name"] in full
+    assert DISK_SERIAL in full and "MairiedeVilleurbanne" in full
 
 
 def test_serial_check_answers_for_this_certificate_only(

@@ -8,6 +8,7 @@ import base64
 import dataclasses
 import importlib.util
 import json
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -146,6 +147,17 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert functions["ethernet"]["status"] == "PASSED"
     assert functions["usb"]["status"] == "PASSED"
     assert report["device"]["vendor"] == "LENOVO"
+    # the test guest names itself (ADR 0063): never mistaken for a released image
+    # its commit is this checkout's when the guest was built (HEAD or an ancestor of it)
+    head = report["agent"]["image"]["commit"]
+    assert report["agent"]["image"]["kind"] == "test-guest"
+    assert head and subprocess.run(["git", "-C", str(Path(__file__).parents[2]), "merge-base",
+                                    "--is-ancestor", head, "HEAD"]).returncode == 0  # fmt: skip
+    # SMART read again after the wipe and its verification (QEMU's SATA and NVMe answer)
+    for serial in ("DVSATA0001", "DVNVME0001", "DVSATA0BAD"):
+        assert erasure[serial]["smart_after"] is not None, erasure[serial]["smart_after_reason"]
+    assert erasure["DVVIRTIO01"]["smart_after_reason"]  # virtio-blk has no SMART: says why
+    assert [op["phase"] for op in erasure["DVSATA0001"]["operations"]] == ["write", "verify"]
 
     assert all_zero(pc.nvme)
     assert all_zero(pc.sata)
@@ -155,9 +167,13 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
     assert labels and labels[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", sorted(back.rglob("*"))
     pdfs = [p for p in back.rglob("*.pdf") if p.is_file()]
     assert pdfs and pdfs[0].read_bytes()[:5] == b"%PDF-", sorted(back.rglob("*"))
-    # one report in sent/, with the service's receipt kept beside it (ADR 0046)
-    assert len(list((back / "station" / "sent").glob("*.dsse.json"))) == 1
-    assert len(list((back / "station" / "sent").glob("*.receipt.json"))) == 1  # its proof
+    text = subprocess.run(["pdftotext", str(pdfs[0]), "-"], capture_output=True, text=True,
+                          check=True).stdout  # fmt: skip
+    words = " ".join(text.split())
+    assert f"invité de test QEMU {report['agent']['version']}, commit {head[:12]}" in words
+    # the report moved to sent/ with the service's delivery receipt beside it (ADR 0046)
+    sent = sorted(p.name for p in (back / "station" / "sent").iterdir())
+    assert sent == [f"{uuids[0]}.dsse.json", f"{uuids[0]}.receipt.json"], sent
     assert not list((back / "station" / "spool").iterdir())
 
 

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from deuxvie.diagnostics.battery import evaluate_battery
 from deuxvie.diagnostics.common import worst
+from deuxvie.functions.labels import FUNCTION_NAMES
 from deuxvie.grading.functions import grade_functions, part_text
 from deuxvie.grading.policy import Policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart
 from deuxvie.grading.win11 import cpu_supported
-from deuxvie.i18n import reason
+from deuxvie.i18n import item_words, pick, reason
 from deuxvie.model.common import ProbeStatus, Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
@@ -73,6 +74,20 @@ class _Acc:
     repairs: list[str] = field(default_factory=list)
     recycle: list[Reason] = field(default_factory=list)
     rewipe: bool = False
+    disk_labels: dict[str, str] = field(default_factory=dict)  # disk_key -> "model (sda)"
+
+    def words(self, items: Sequence[str], lang: str) -> str:
+        """Untested items in words ("santé SMART du disque X (sda)"), never their codes."""
+        texts = []
+        for item in items:
+            name, _, key = item.partition(":")
+            if name == "function":  # a function of the PC (issue #12), not a disk's
+                fr, en = FUNCTION_NAMES.get(key, (key, key))
+                texts.append(pick((f"fonction {fr}", f"function {en}"), lang))
+                continue
+            disk = self.disk_labels.get(key, key) if key else None
+            texts.append(pick(item_words(name, disk), lang))
+        return ", ".join(dict.fromkeys(texts))
 
     def not_tested(self, name: str, item: str, policy: Policy) -> None:
         if item not in self.untested:
@@ -117,6 +132,7 @@ def _fold(results: list[DiagnosticResult], name: str, item: str, policy: Policy,
 def _grade_disk(disk: DiskInfo, diagnostics: Sequence[DiagnosticResult],
                 erasure: Sequence[ErasureRecord], policy: Policy, acc: _Acc) -> None:
     key = disk_key(disk)
+    acc.disk_labels[key] = f"{disk.model} ({disk.name})" if disk.model else disk.name
     statuses: list[TestStatus] = []
     reasons: list[Reason] = []
     # SMART from the inventory's facts (plus any later "smart" result, e.g. after the wipe).
@@ -304,9 +320,9 @@ def _suggestion(acc: _Acc, verdict: Verdict, policy: Policy) -> Reason:
     if acc.untested_required:
         return reason("suggest.complete_tests",
                       "Terminer les tests manquants avant de reconditionner : "
-                      + ", ".join(acc.untested_required),
+                      + acc.words(acc.untested_required, "fr"),
                       "Finish the missing tests before refurbishing: "
-                      + ", ".join(acc.untested_required))
+                      + acc.words(acc.untested_required, "en"))
     if verdict is Verdict.FAIL:
         return reason("suggest.inspect", "Examiner la machine (voir les raisons)",
                       "Inspect the machine (see the reasons)")
@@ -397,9 +413,9 @@ def grade(inventory: Inventory, diagnostics: Sequence[DiagnosticResult],
         top.append(reason(
             "grade.untested",
             "Non testé (ne peut pas être déclaré reconditionné, décret 2022-190) : "
-            + ", ".join(acc.untested_required),
+            + acc.words(acc.untested_required, "fr"),
             "Not tested (cannot be sold as refurbished, décret 2022-190): "
-            + ", ".join(acc.untested_required)))
+            + acc.words(acc.untested_required, "en")))
     ready, w11 = windows11_readiness(inventory, policy)
     return Grade(
         verdict=verdict,

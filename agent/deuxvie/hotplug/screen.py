@@ -12,8 +12,9 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from deuxvie.i18n import pick
 from deuxvie.ui.bigtext import big
-from deuxvie.ui.texts import duration_text, pick, rate_text
+from deuxvie.ui.texts import duration_text, rate_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

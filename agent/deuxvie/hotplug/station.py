@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from deuxvie.certificate.facts import OFFLINE_SERVER
 from deuxvie.config import Config
 from deuxvie.host.base import Host
 from deuxvie.hotplug.report import build_loose_disk_report
@@ -286,7 +287,7 @@ class Station:
             self._show(job, phase="done", note=pick_text(
                 self.lang, f"rapport impossible : {exc}", f"no report: {exc}"))
             return
-        server = str(cfg.server_url or info.get("server") or "https://deuxvie.invalid")
+        server = str(cfg.server_url or info.get("server") or OFFLINE_SERVER)
         name = str(report["asset_id"])
         try:
             out.certificate = cfg.certificates_dir / f"{name}.pdf"

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from deuxvie.certificate.facts import OFFLINE_SERVER
+
 
 @dataclass(frozen=True)
 class LabelSize:
@@ -140,7 +142,7 @@ class PrinterConfig:
     size: str = DEFAULT_SIZE
     brother_model: str = "QL-800"
     zpl_mode: str = "native"  # "native" (^BQ/^BC/^A0 fields) or "graphic" (^GF of the PNG)
-    server: str = "https://deuxvie.invalid"  # prefix of the QR URL {server}/c/{uuid}
+    server: str = OFFLINE_SERVER  # prefix of the QR URL {server}/c/{uuid}
     lang: str = "fr"
     copies: int = 1
     cups_options: tuple[str, ...] = field(default_factory=tuple)  # extra `-o` values

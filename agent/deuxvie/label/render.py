@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from deuxvie.certificate import facts
 from deuxvie.certificate.fonts import font_path
+from deuxvie.i18n import ERASURE_WORDS, NO_DISK, pick
 from deuxvie.label.config import LabelSize, label_size
 
 WHITE = 1
@@ -55,22 +56,22 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
         raise ValueError("report has no asset_id: nothing to put on the label")
     overall = facts.overall_erasure(report)
     if overall.certified:
-        word = facts.pick(lang, facts.STATUS_TEXT[overall.status])
+        word = pick(ERASURE_WORDS[overall.status], lang)
         erasure = f"{word} · {facts.method_summary(overall, lang)}"
     elif overall.status == facts.NO_DISK:
-        erasure = facts.pick(lang, facts.STATUS_TEXT[facts.NO_DISK])
+        erasure = pick(ERASURE_WORDS[NO_DISK], lang)
     else:
         bad, total = len(overall.not_certified), len(overall.disks)
-        erasure = facts.pick(
-            lang,
+        erasure = pick(
             (
                 f"EFFACEMENT NON CERTIFIÉ ({bad}/{total} disque(s))",
                 f"ERASURE NOT CERTIFIED ({bad}/{total} disk(s))",
             ),
+            lang,
         )
     details = []
     for disk in overall.disks:
-        line = f"{facts.pick(lang, ('Disque', 'Disk'))} {disk.serial} : {disk.text(lang)}"
+        line = f"{pick(('Disque', 'Disk'), lang)} {disk.serial} : {disk.text(lang)}"
         if disk.certified:
             category = facts.get(disk.record, "category", default="?")
             line += f" ({category} {facts.get(disk.record, 'technique', default='?')})"
@@ -80,13 +81,20 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
     ]
     when = facts.date_only(facts.erasure_date(overall) or facts.get(report, "created_at"))
     station = str(facts.get(report, "station", "id", default="?"))
+    # the small print names the image that erased the disks (its commit: findable again)
+    image = facts.get(report, "agent", "image")
+    commit = str(facts.get(image, "commit", default=""))[:7]
+    small = f"{when} · {pick(('poste', 'station'), lang)} {station}"
+    small += f" · image {commit}" if commit else ""
+    if image:
+        details.append(f"deuxvie · {facts.image_text(image, lang, short=True)}")
     loose = facts.get(report, "kind") == "loose_disk"
     if loose:
         # a loose disk has no grade (grading judges a PC): its big box is the erasure
         model = facts.get(report, "device", "model", default=None) or "?"
         serial = facts.get(report, "device", "serial", default=None) or "?"
-        grade_word = facts.pick(lang, facts.STATUS_TEXT.get(overall.status, (
-            str(overall.status), str(overall.status))))
+        grade_word = pick(ERASURE_WORDS.get(overall.status, (
+            str(overall.status), str(overall.status))), lang)
         main = f"{model} · {serial}"
     return LabelText(
         asset_id=asset,
@@ -95,7 +103,7 @@ def label_text(report: Mapping[str, Any], server: str, lang: str = "fr") -> Labe
         reason=main if loose else facts.main_reason(report, lang),
         erasure=erasure,
         erasure_certified=overall.certified,
-        date_station=f"{when} · {facts.pick(lang, ('poste', 'station'))} {station}",
+        date_station=small,
         url=facts.certificate_url(report, server),
         details=tuple(details),
     )

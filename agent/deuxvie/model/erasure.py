@@ -54,6 +54,22 @@ class IoErrorRecord:
 
 
 @dataclass(frozen=True)
+class IoOperation:
+    """What the engine itself did to the disk (no argv to show: it writes and reads the
+    block device directly), for the certificate's "commands run"."""
+
+    phase: str  # "write" | "verify"
+    pattern: str  # "zero", "aes-256-ctr": written, or compared against
+    bytes: int  # bytes written / read back
+    block_bytes: int  # I/O size of each pwrite / read
+    direct_io: bool | None  # O_DIRECT (page cache bypassed); None when unknown
+    pass_no: int = 1  # write: pass number of `passes`
+    passes: int = 1
+    scope: str = "full"  # verify: "full" (whole disk) or "sample"
+    ranges: int = 1  # verify: ranges read back
+
+
+@dataclass(frozen=True)
 class ErasureRecord:
     media: MediaIdentity
     status: ErasureStatus
@@ -85,3 +101,5 @@ class ErasureRecord:
     duration_s: float | None = None
     verification_samples: int = 0  # ranges read back (1 for a full verify)
     firmware_log: tuple[str, ...] = ()  # status lines read back from the drive
+    operations: tuple[IoOperation, ...] = ()  # the engine's own writes and verification reads
+    smart_after_reason: str | None = None  # why smart_after is None (the disk did not answer)

@@ -52,6 +52,7 @@ class ReportContext:
     asset_id: str | None = None
     agent_version: str = __version__
     image_hash: str | None = None  # "sha256:<hex>" of the live image, when known
+    image: dict[str, Any] | None = None  # deuxvie.report.image.image_identity()
 
 
 def pack_evidence(directory: Path, max_bytes: int = EVIDENCE_MAX_BYTES) -> dict[str, str]:
@@ -142,7 +143,11 @@ def build_report(
         "schema_version": SCHEMA_VERSION,
         "uuid": report_uuid or str(uuidlib.uuid4()),
         "created_at": _utc(created_at or dt.datetime.now(dt.UTC)),
-        "agent": {"version": context.agent_version, "image_hash": context.image_hash},
+        "agent": {
+            "version": context.agent_version,
+            "image_hash": context.image_hash,
+            "image": context.image,
+        },
         "station": {"id": context.station_id, "key_id": context.key_id},
         "operator": context.operator,
         "organisation": context.organisation,

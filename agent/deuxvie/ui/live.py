@@ -17,6 +17,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from deuxvie.i18n import pick
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import STEP_ORDER, ProgressEvent, StepName, StepResult, StepState
@@ -30,7 +31,6 @@ from deuxvie.ui.texts import (
     STEP_NAMES,
     VERDICT_STYLES,
     duration_text,
-    pick,
     rate_text,
     t,
 )

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
+from deuxvie.i18n import pick
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import ProgressEvent, StepName, StepResult, StepState
@@ -20,7 +21,6 @@ from deuxvie.ui.texts import (
     STATE_WORDS,
     STEP_NAMES,
     duration_text,
-    pick,
     rate_text,
     t,
 )

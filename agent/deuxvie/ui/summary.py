@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deuxvie.functions.labels import function_rows
+from deuxvie.i18n import ERASURE_WORDS, VERDICT_MEANING, pick
 from deuxvie.model.common import jsonable
 from deuxvie.model.grade import Verdict
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import human_size
 from deuxvie.pipeline.steps import StepName, StepState
-from deuxvie.ui.texts import ERASURE_WORDS, STATE_WORDS, STEP_NAMES, VERDICT_WORDS, pick, t
+from deuxvie.ui.texts import STATE_WORDS, STEP_NAMES, t
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
         untested: tuple[str, ...] = ()
     else:
         verdict = grade.verdict
-        word, fr, en = VERDICT_WORDS[grade.verdict]
-        big_word, subtitle = word, fr if lang == "fr" else en
+        # the big word is the verdict alone (PASS / FAIL); its meaning goes underneath
+        big_word = "FAIL" if grade.verdict is Verdict.FAIL else "PASS"
+        subtitle = pick(VERDICT_MEANING[grade.verdict], lang)
         reasons = tuple(r.text(lang) for r in grade.reasons)
         suggestion = grade.suggestion.text(lang)
         untested = grade.untested

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from deuxvie.model.common import Reason
-from deuxvie.model.erasure import ErasureStatus
 from deuxvie.model.grade import Verdict
 from deuxvie.pipeline.steps import StepName, StepState
 
@@ -51,28 +50,12 @@ STATE_STYLES: dict[StepState, str] = {
     StepState.UNTESTED: "yellow",
 }
 
-VERDICT_WORDS: dict[Verdict, tuple[str, str, str]] = {
-    # big word, subtitle fr, subtitle en
-    Verdict.PASS: ("PASS", "Bon pour le reconditionnement", "Fit for refurbishing"),
-    Verdict.PASS_WITH_WARNINGS: (
-        "PASS",
-        "Bon pour le reconditionnement, avec réserves",
-        "Fit for refurbishing, with warnings",
-    ),
-    Verdict.FAIL: ("FAIL", "À réparer ou à recycler", "Repair or recycle"),
-}
+# Status words, verdicts and their meaning live in deuxvie.i18n (shared with the certificate
+# and the label).
 VERDICT_STYLES: dict[Verdict, str] = {
     Verdict.PASS: "bold green",
     Verdict.PASS_WITH_WARNINGS: "bold yellow",
     Verdict.FAIL: "bold red",
-}
-
-ERASURE_WORDS: dict[ErasureStatus, tuple[str, str]] = {
-    ErasureStatus.ERASED: ("EFFACÉ", "ERASED"),
-    ErasureStatus.ERASED_WITH_WARNINGS: ("EFFACÉ (avertissements)", "ERASED (warnings)"),
-    ErasureStatus.FAILED: ("ÉCHEC", "FAILED"),
-    ErasureStatus.INTERRUPTED: ("INTERROMPU", "INTERRUPTED"),
-    ErasureStatus.SKIPPED: ("NON EFFACÉ", "SKIPPED"),
 }
 
 UI: dict[str, tuple[str, str]] = {
@@ -111,10 +94,6 @@ YES = frozenset({"oui", "o", "yes", "y"})
 def t(key: str, lang: str) -> str:
     fr, en = UI[key]
     return fr if lang == "fr" else en
-
-
-def pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "fr" else pair[1]
 
 
 def rtext(r: Reason | None, lang: str) -> str:

@@ -21,7 +21,13 @@ from deuxvie.host.base import Host, HostError
 from deuxvie.host.block import BlockIO
 from deuxvie.i18n import reason
 from deuxvie.model.common import Reason
-from deuxvie.model.erasure import ErasureRecord, ErasureStatus, IoErrorRecord, MediaIdentity
+from deuxvie.model.erasure import (
+    ErasureRecord,
+    ErasureStatus,
+    IoErrorRecord,
+    IoOperation,
+    MediaIdentity,
+)
 from deuxvie.parsers.errors import ParseError
 from deuxvie.probes.usage import device_usage
 from deuxvie.wipe import crypto_check, hpa
@@ -57,6 +63,7 @@ class _Run:
     started: float = field(default_factory=time.time)
     commands: list[tuple[str, ...]] = field(default_factory=list)
     firmware_log: list[str] = field(default_factory=list)
+    operations: list[IoOperation] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     errors: list[IoErrorRecord] = field(default_factory=list)
     errors_total: int = 0
@@ -101,7 +108,7 @@ def _record(run: _Run, status: ErasureStatus, end: float | None = None) -> Erasu
         device=plan.target.device, errors_total=run.errors_total, bytes_total=run.bytes_total,
         size_before_bytes=run.size_before, size_after_bytes=run.size_after,
         duration_s=round(end - run.started, 3), verification_samples=run.samples,
-        firmware_log=tuple(run.firmware_log),
+        firmware_log=tuple(run.firmware_log), operations=tuple(run.operations),
     )
 
 
@@ -368,6 +375,9 @@ def _overwrite(dev: BlockIO, plan: WipePlan, run: _Run, journal: Journal, key: s
         run.io_seconds += time.monotonic() - t0
         run.bytes_written += res.bytes_written
         run.add_log(res.errors)
+        run.operations.append(IoOperation(
+            "write", pattern.name, res.bytes_written, opts.block_bytes,
+            getattr(dev, "direct", None), pass_no=p, passes=passes))
     return pattern
 
 
@@ -393,6 +403,10 @@ def _verify(dev: BlockIO, plan: WipePlan, run: _Run, pattern: Pattern,
     run.verified_scope = res.bytes_checked
     run.samples = len(ranges)
     run.add_log(res.errors)
+    run.operations.append(IoOperation(
+        "verify", pattern.name, res.bytes_checked, plan.options.block_bytes,
+        getattr(dev, "direct", None), scope="full" if plan.verification == "full" else "sample",
+        ranges=len(ranges)))
 
 
 def _status(plan: WipePlan, run: _Run, hidden_left: bool) -> ErasureStatus:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from deuxvie.certificate.facts import OFFLINE_SERVER
 from deuxvie.config import Config
 from deuxvie.grading.grade import internal_disks
 from deuxvie.grading.policy import load_policy
@@ -23,9 +24,8 @@ def policy_for(config: Config) -> Any:
 
 
 def server_url(data: Any) -> str:
-    # The label and certificate need a URL prefix for the QR even offline; ".invalid"
-    # (RFC 2606) can never resolve to someone else's site.
-    return str(data.server_url or data.config.server_url or "https://deuxvie.invalid")
+    # The label and certificate need a URL prefix for the QR even offline (facts.OFFLINE_SERVER)
+    return str(data.server_url or data.config.server_url or OFFLINE_SERVER)
 
 
 def atomic_write(path: Path, content: bytes) -> None:

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from deuxvie import wire
+from deuxvie.certificate.facts import certificate_url
 from deuxvie.i18n import reason
 from deuxvie.pipeline.asset import next_asset_id
 from deuxvie.pipeline.steps import StepContext, StepName, StepOutput, StepSpec, StepState
 from deuxvie.report.build import EvidenceTooLarge, ReportContext, build_report
+from deuxvie.report.image import image_hash, image_identity
 from deuxvie.station.store import StationError, StationStore
 
 UNSET = "(non renseigné / not set)"
@@ -48,7 +50,10 @@ def report_step(ctx: StepContext) -> StepOutput:
             ),
             problem=True,
         )
+    image = image_identity(ctx.host)
     context = ReportContext(
+        image=image,
+        image_hash=image_hash(image),
         station_id=info["station_id"],
         key_id=info["key_id"],
         # The schema wants both non-empty; a stick without them still gets its report,
@@ -91,7 +96,7 @@ def report_step(ctx: StepContext) -> StepOutput:
     data.spool_path = store.sign_and_spool(report)
     data.server_url = cfg.server_url or info.get("server")
     if data.server_url:
-        data.report_url = f"{data.server_url.rstrip('/')}/c/{report['uuid']}"
+        data.report_url = certificate_url(report, data.server_url)
     text = f"{report['asset_id']} · {report['uuid']}"
     return StepOutput(StepState.DONE, (reason("report.signed", text, text), *notes))
 

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from deuxvie.config import Config
-from deuxvie.i18n import reason
+from deuxvie.i18n import ERASURE_WORDS, pick, reason
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
 from deuxvie.pipeline.selection import unerased_record
 from deuxvie.pipeline.steps import (
@@ -19,12 +19,12 @@ from deuxvie.pipeline.steps import (
     StepState,
 )
 from deuxvie.probes.usage import device_usage
-from deuxvie.ui.texts import ERASURE_WORDS
 from deuxvie.wipe.engine import run_wipes
 from deuxvie.wipe.identity import probe_capabilities, probe_media
 from deuxvie.wipe.journal import Journal
 from deuxvie.wipe.plan import Method, WipeOptions, WipeTarget, plan_wipe
 from deuxvie.wipe.progress import WipeProgress
+from deuxvie.wipe.smart_after import reread_smart
 
 _PHASES = {
     "firmware": ("micrologiciel", "firmware"),
@@ -104,15 +104,19 @@ def wipe_step(ctx: StepContext) -> StepOutput:
         except KeyboardInterrupt:
             stop.set()
             interrupted = True
+    start = len(data.erasure)
     data.erasure.extend(records)
     if errors:
         raise errors[0]
     if interrupted:
         raise KeyboardInterrupt
+    # after the wipe and its verification: what did the disk's own health say then? (the
+    # records are kept first: a Ctrl-C during the re-read loses only the SMART after)
+    inventory_disks = (data.inventory.disks.value if data.inventory else None) or ()
+    data.erasure[start:] = reread_smart(ctx.host, records, inventory_disks)
     counts = Counter(r.status for r in data.erasure if r.media.path in names)
-
-    fr = ", ".join(f"{n} {ERASURE_WORDS[st][0]}" for st, n in counts.items())
-    en = ", ".join(f"{n} {ERASURE_WORDS[st][1]}" for st, n in counts.items())
+    fr = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'fr')}" for st, n in counts.items())
+    en = ", ".join(f"{n} {pick(ERASURE_WORDS[st], 'en')}" for st, n in counts.items())
     bad = any(not r.status.certifiable for r in data.erasure if r.media.path in names)
     return StepOutput(StepState.DONE, (reason("wipe.summary", fr, en),), problem=bad)
 
@@ -120,7 +124,7 @@ def wipe_step(ctx: StepContext) -> StepOutput:
 SPEC = StepSpec(
     name=StepName.WIPE,
     run=wipe_step,
-    inputs=('config', 'wipe_targets'),
+    inputs=('config', 'inventory', 'wipe_targets'),
     outputs=('erasure',),
     diagnostic=False,
 )
