@@ -57,19 +57,21 @@ def _get(obj: Any, *keys: str) -> Any:
 
 def serials(report: dict[str, Any]) -> list[str]:
     """The serials a holder may ask about: the machine's and every erased disk's."""
-    found = [_get(report, "device", "serial"), _get(report, "inventory", "system", "serial")]
+    found = [_get(report, "device", "serial"),
+             _get(report, "inventory", "system", "value", "serial")]
     found += [_get(e, "media", "serial") for e in report.get("erasure") or []]
-    return sorted({normalise_serial(str(s)) for s in found if s})
+    return sorted({n for n in (normalise_serial(str(s)) for s in found if s) if n})
 
 
 def serial_belongs(report: dict[str, Any], candidate: str) -> bool:
     """Compares digests with hmac.compare_digest against every serial of this report (no
     early exit): the answer's timing says nothing about which part matched."""
-    asked = hashlib.sha256(normalise_serial(candidate).encode()).digest()
+    normalised = normalise_serial(candidate)
+    asked = hashlib.sha256(normalised.encode()).digest()
     hit = False
     for s in serials(report):
         hit |= hmac.compare_digest(asked, hashlib.sha256(s.encode()).digest())
-    return bool(candidate.strip()) and hit
+    return bool(normalised) and hit
 
 
 def _obj(value: Any) -> dict[str, Any]:
