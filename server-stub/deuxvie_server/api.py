@@ -23,7 +23,7 @@ from deuxvie_server.bodies import read_body
 from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
-from deuxvie_server.models import Device, Report, Station
+from deuxvie_server.models import Device, Lot, Report, Station
 from deuxvie_server.ratelimit import RateLimit
 from deuxvie_server.verification import verify_stored
 
@@ -425,13 +425,22 @@ def donor_bilan(donor_id: str, who: Principal) -> Response:
 
 
 def certificate_reader(row: Report) -> Principal | None:
-    """Who may read the full envelope of this report: network and workshop admins, and a
-    donor_viewer of the report's donor (issue 11 item 14). Session cookie (pages) or Bearer."""
+    """Who may read the full envelope of this report: network admins, the admins of the
+    workshop whose station signed it (or whose lot it is), and a donor_viewer of the
+    report's donor (issue 11 item 14). Session cookie (pages) or Bearer header."""
     who = page_principal()
     if who is None:
         return None
-    if who.role in (accounts.NETWORK_ADMIN, accounts.WORKSHOP_ADMIN):
+    if who.is_network_admin:
         return who
+    if who.role == accounts.WORKSHOP_ADMIN and who.workshop_id is not None:
+        # its own workshop's reports: the signing station's, or the lot's
+        with sessions()() as session:
+            station = session.get(Station, row.station_id)
+            lot = session.get(Lot, row.lot_id) if row.lot_id else None
+            owners = {station.workshop_id if station else None,
+                      lot.workshop_id if lot else None}
+        return who if who.workshop_id in owners else None
     if who.role == accounts.DONOR_VIEWER and row.donor_id and who.donor_id == row.donor_id:
         return who
     return None

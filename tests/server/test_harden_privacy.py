@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
 from deuxvie_server import accounts, public_view
+from deuxvie_server.models import Station
 from flask import Flask
 from flask.testing import FlaskClient
 from server_helpers import admin_headers
@@ -139,11 +140,15 @@ def test_full_envelope_is_for_admins_and_the_right_donor(
                                     donor_id="D-2026-014")
         theirs = accounts.create_user(session, "donor-other", PASSWORD,
                                       accounts.DONOR_VIEWER, donor_id="D-OTHER")
-        wadmin = accounts.create_workshop(session, "w1", "Atelier 1") and \
-            accounts.create_user(session, "wa", PASSWORD, accounts.WORKSHOP_ADMIN, "w1")
+        accounts.create_workshop(session, "w1", "Atelier 1")
+        accounts.create_workshop(session, "w2", "Atelier 2")
+        session.get(Station, "atelier-lyon-1").workshop_id = "w1"  # type: ignore[union-attr]
+        wadmin = accounts.create_user(session, "wa", PASSWORD, accounts.WORKSHOP_ADMIN, "w1")
+        wother = accounts.create_user(session, "wo", PASSWORD, accounts.WORKSHOP_ADMIN, "w2")
         t_mine, _ = accounts.create_token(session, mine.id)
         t_theirs, _ = accounts.create_token(session, theirs.id)
         t_wadmin, _ = accounts.create_token(session, wadmin.id)
+        t_wother, _ = accounts.create_token(session, wother.id)
 
     def get(token: str | None, path: str = f"/c/{rid}/full.json") -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -151,6 +156,7 @@ def test_full_envelope_is_for_admins_and_the_right_donor(
 
     assert get(None).status_code == 401
     assert get(t_theirs).status_code == 403
+    assert get(t_wother).status_code == 403  # another workshop's admin
     assert get(None, f"/c/{rid}/certificate.pdf?full=1").status_code == 401
     for token in (admin_headers()["Authorization"][7:], t_wadmin, t_mine):
         resp = get(token)
