@@ -16,14 +16,14 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import accounts, bilan, intake, queries, service_key, stations
+from deuxvie_server import accounts, bilan, intake, public_view, queries, service_key, stations
 from deuxvie_server.accounts import Principal
-from deuxvie_server.auth import admin_required, api_auth
+from deuxvie_server.auth import admin_required, api_auth, page_principal
 from deuxvie_server.bodies import read_body
 from deuxvie_server.db import write_transaction
 from deuxvie_server.errors import ApiError
 from deuxvie_server.ingest import ingest
-from deuxvie_server.models import Device, Report, Station
+from deuxvie_server.models import Device, Lot, Report, Station
 from deuxvie_server.ratelimit import RateLimit
 from deuxvie_server.verification import verify_stored
 
@@ -447,22 +447,105 @@ def donor_bilan(donor_id: str, who: Principal) -> Response:
         return jsonify(bilan.balance(session, bilan_scope(session, who, donor_id, year)))
 
 
+def certificate_reader(row: Report) -> Principal | None:
+    """Who may read the full envelope of this report: network admins, the admins of the
+    workshop whose station signed it (or whose lot it is), and a donor_viewer of the
+    report's donor (issue 11 item 14). Session cookie (pages) or Bearer header."""
+    who = page_principal()
+    if who is None:
+        return None
+    if who.is_network_admin:
+        return who
+    if who.role == accounts.WORKSHOP_ADMIN and who.workshop_id is not None:
+        # its own workshop's reports: the signing station's, or the lot's
+        with sessions()() as session:
+            station = session.get(Station, row.station_id)
+            lot = session.get(Lot, row.lot_id) if row.lot_id else None
+            owners = {station.workshop_id if station else None,
+                      lot.workshop_id if lot else None}
+        return who if who.workshop_id in owners else None
+    if who.role == accounts.DONOR_VIEWER and row.donor_id and who.donor_id == row.donor_id:
+        return who
+    return None
+
+
+def _require_reader(row: Report) -> Principal:
+    if page_principal() is None:
+        raise ApiError(401, "unauthorized", "log in, or send a Bearer token")
+    who = certificate_reader(row)
+    if who is None:
+        raise ApiError(403, "forbidden", "the full envelope is for admins and its donor")
+    return who
+
+
+def signed_public_view(session: Session, row: Report) -> dict[str, Any]:
+    verification = verify_stored(session, row)
+    report = verification.pop("report") or {}
+    key = service_key.of_app(current_app.extensions["deuxvie"])
+    return public_view.sign(key, public_view.view(row.uuid, report, verification,
+                                                  row.payload_sha256))
+
+
 @bp.get("/c/<uuid:rid>.json")
 def envelope(rid: UUID) -> Response:
-    """The DSSE envelope as received: anyone can re-verify it with the station's key."""
+    """The public view, signed by the service (ADR 0048): no private field of the report."""
     with sessions()() as session:
         row = session.get(Report, str(rid))
         if row is None:
             raise ApiError(404, "not_found", f"no report {rid}")
+        doc = signed_public_view(session, row)
+    resp = Response(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+                    mimetype="application/json")
+    resp.headers["Content-Disposition"] = f'attachment; filename="deuxvie-{rid}.public.json"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/c/<uuid:rid>/full.json")
+def full_envelope(rid: UUID) -> Response:
+    """The DSSE envelope as received (re-verifiable with the station's key): admins and
+    the report's donor only."""
+    with sessions()() as session:
+        row = session.get(Report, str(rid))
+        if row is None:
+            raise ApiError(404, "not_found", f"no report {rid}")
+        _require_reader(row)
         resp = Response(row.envelope, mimetype="application/json")
         resp.headers["Content-Disposition"] = f'attachment; filename="deuxvie-{rid}.json"'
+        resp.headers["Cache-Control"] = "no-store"
         return resp
+
+
+def check_serial_answer(session: Session, row: Report, serial: str) -> bool:
+    """Does `serial` belong to this report? Rate-limited per client and certificate."""
+    limiter: RateLimit = current_app.extensions["deuxvie"]["serial_check_limit"]
+    if not limiter.allow(f"{request.remote_addr}|{row.uuid}"):
+        raise ApiError(429, "rate_limited", "too many serial checks: wait a minute")
+    report = verify_stored(session, row).get("report") or {}
+    return public_view.serial_belongs(report, serial)
+
+
+@bp.get("/c/<uuid:rid>/check-serial")
+def check_serial(rid: UUID) -> Response:
+    """"Does serial X belong to this certificate?" yes/no, for this certificate only."""
+    serial = request.args.get("serial", "")
+    if not serial.strip() or len(serial) > 128:
+        raise ApiError(400, "bad_query", "serial=<1..128 characters>")
+    with sessions()() as session:
+        row = session.get(Report, str(rid))
+        if row is None:
+            raise ApiError(404, "not_found", f"no report {rid}")
+        belongs = check_serial_answer(session, row, serial)
+    resp = jsonify({"uuid": str(rid), "belongs": belongs})
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.get("/c/<uuid:rid>/key")
 def signer_key(rid: UUID) -> Response:
     """The public key of the station that signed this report, so anyone holding the QR link
-    can check /c/<uuid>.json themselves (DSSE PAE + Ed25519) without trusting this page."""
+    holding the full envelope (/c/<uuid>/full.json) can check it themselves (DSSE PAE +
+    Ed25519) without trusting this page."""
     with sessions()() as session:
         row = session.get(Report, str(rid))
         station = session.get(Station, row.station_id) if row is not None else None

@@ -24,7 +24,8 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
 def _wants_json() -> bool:
     path = request.path
     # the attestation PDF and its .sig are fetched by scripts too (OpenAPI: JSON errors)
-    return (path.startswith("/api/") or path.endswith((".json", "/key", ".pdf", ".sig"))
+    return (path.startswith("/api/")
+            or path.endswith((".json", "/key", "/check-serial", ".pdf", ".sig"))
             or request.method != "GET")
 
 
@@ -51,6 +52,7 @@ def create_app(config: Config | None = None) -> Flask:
         # cuts bodies that trickle in slower than bodies.MIN_RATE (one thread per process)
         "body_watchdog": BodyWatchdog(),
         "enrol_limit": RateLimit(),
+        "serial_check_limit": RateLimit(attempts=10),
         # signs the delivery receipts of POST /api/v1/reports (ADR 0046)
         "service_key": service_key.resolve(config.service_key_path, config.db_url,
                                            config.service_key_pem),

@@ -230,6 +230,20 @@ def cmd_verify_attestation(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_verify_public_view(args: argparse.Namespace) -> int:
+    """A certificate's public view (/c/<uuid>.json) against the service's pinned public key,
+    offline; with --envelope, also that the full envelope is the one it speaks of."""
+    from pathlib import Path
+
+    from deuxvie_server import public_view
+
+    doc = Path(args.file).read_bytes()
+    envelope = Path(args.envelope).read_bytes() if args.envelope else None
+    ok, why = public_view.verify(doc, args.public_key, envelope)
+    print(f"{'VALIDE / VALID' if ok else 'INVALIDE / INVALID'}: {why}")
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deuxvie-server", description=(
         "Service de coordination deuxvie / deuxvie coordination service"))
@@ -339,6 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--key-file", help="the service's key file (on the server itself)")
     _db_arg(p)
     p.set_defaults(func=cmd_verify_attestation)
+
+    p = sub.add_parser("verify-public-view", help="check a certificate's public view "
+                       "(/c/<uuid>.json) against the service's public key, offline")
+    p.add_argument("file")
+    p.add_argument("--public-key", required=True,
+                   help="the service's public key (base64, from /api/v1/service-key)")
+    p.add_argument("--envelope", help="the full envelope (/c/<uuid>/full.json): check the "
+                   "view's payload_sha256 is its payload's")
+    p.set_defaults(func=cmd_verify_public_view)
     return parser
 
 

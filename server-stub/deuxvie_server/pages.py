@@ -28,7 +28,15 @@ from flask import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deuxvie_server import accounts, attestation, bilan, intake, queries, service_key
+from deuxvie_server import (
+    accounts,
+    attestation,
+    bilan,
+    intake,
+    public_view,
+    queries,
+    service_key,
+)
 from deuxvie_server.accounts import Principal
 from deuxvie_server.auth import (
     COOKIE,
@@ -331,16 +339,28 @@ def _load(rid: UUID) -> tuple[Report, dict[str, Any]]:
 
 @bp.get("/c/<uuid:rid>")
 def certificate(rid: UUID) -> Any:
-    """The QR target. Re-verifies the signature on every view (never a cached verdict)."""
+    """The QR target. Re-verifies the signature on every view (never a cached verdict).
+    Shows the public view only (ADR 0048); `?serial=` answers "does it belong here?"."""
+    from deuxvie_server import api  # the JSON side of the same rules
+
+    serial = request.args.get("serial", "")[:128]
+    belongs: bool | None = None
     with sessions()() as session:
         row = session.get(Report, str(rid))
         if row is None:
             return render("certificate_missing.html", rid=str(rid)), 404
         verification = verify_stored(session, row)
-    report = verification.pop("report") or {}
+        report = verification.pop("report") or {}
+        view = public_view.view(row.uuid, report, verification, row.payload_sha256)
+        if serial.strip():
+            try:
+                belongs = api.check_serial_answer(session, row, serial)
+            except ApiError as exc:
+                abort(exc.status, description=exc.message)
+        reader = api.certificate_reader(row) is not None
     has_pdf = importlib.util.find_spec("deuxvie.certificate") is not None
-    resp = Response(render("certificate.html", rid=str(rid), v=verification, r=report,
-                           has_pdf=has_pdf))
+    resp = Response(render("certificate.html", rid=str(rid), v=verification, p=view,
+                           has_pdf=has_pdf, reader=reader, serial=serial, belongs=belongs))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -375,16 +395,25 @@ def item_label(item_id: int, who: Principal) -> Response:
 @bp.get("/c/<uuid:rid>/certificate.pdf")
 def certificate_pdf(rid: UUID) -> Response:
     """Hook for the certificate helper: deuxvie.certificate.pdf.render_certificate(report,
-    verification, lang) -> bytes. Imported lazily: the service runs without it (404)."""
+    verification, lang) -> bytes. Imported lazily: the service runs without it (404).
+    Public: the redacted report (no donor, operator, MACs, UUID; serials masked);
+    `?full=1` for admins and the report's donor renders the whole report (ADR 0048)."""
+    from deuxvie_server import api
+
     try:
         module = importlib.import_module("deuxvie.certificate.pdf")
         render_certificate = module.render_certificate
     except (ImportError, AttributeError):
         abort(404, description="PDF certificates are not available on this server")
-    _row, verification = _load(rid)
+    row, verification = _load(rid)
     report = verification.pop("report")
     if report is None:
         abort(404)
+    if request.args.get("full") == "1":
+        if api.certificate_reader(row) is None:
+            abort(401 if page_principal() is None else 403)
+    else:
+        report = public_view.redacted_report(report)
     lang = pick_lang()
     if not verification["valid"]:
         verification["message"] = f"{translate(lang, 'invalid_text')} ({verification['reason']})"

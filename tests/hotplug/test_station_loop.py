@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sqlite3
 import subprocess
@@ -103,7 +102,7 @@ def test_loose_disk_wiped_certified_labelled_and_stored(
         assert out.record.category is not None and out.record.verification == "full"
         uuid = out.report["uuid"]
         page = _fetch(f"{service.url}/c/{uuid}")
-        stored = json.loads(_fetch(f"{service.url}/c/{uuid}.json"))
+        stored = service.envelope(uuid)
         with contextlib.closing(sqlite3.connect(service.db_path)) as db:
             rows = db.execute("SELECT d.chassis_type, d.serial, e.status FROM reports r "
                               "JOIN devices d ON d.id = r.device_id JOIN erasure_records e "

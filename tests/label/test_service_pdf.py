@@ -57,7 +57,17 @@ def test_service_serves_the_certificate_pdf(report: dict[str, Any], tmp_path: Pa
         ).stdout
         assert "VALIDE (vérifiée par le service le" in text
         assert rep["station"]["key_id"] in text
-        assert NVME_SERIAL in text and HDD_SERIAL in text
+        # the public PDF masks serials (#11.14); the full one is for admins and the donor
+        assert NVME_SERIAL not in text and HDD_SERIAL not in text
+        assert NVME_SERIAL[-4:] in text and HDD_SERIAL[-4:] in text
         assert "EFFACEMENT NON CERTIFIÉ" in text
+        full = client.get(f"/c/{rep['uuid']}/certificate.pdf?full=1",
+                          headers={"Authorization": f"Bearer {ADMIN}"})
+        assert full.status_code == 200
+        pdf.write_bytes(full.data)
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert NVME_SERIAL in text and HDD_SERIAL in text
     finally:
         app.extensions["deuxvie"]["engine"].dispose()

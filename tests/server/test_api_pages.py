@@ -205,7 +205,7 @@ def test_certificate_page_verifies_on_every_view(app: Flask, client: FlaskClient
     page = client.get(f"/c/{rid}?lang=en")  # public: no admin token
     html = page.get_data(True)
     assert page.status_code == 200 and "VALID ✔" in html and "INVALID" not in html
-    assert "S2R6NX0H612345A" in html
+    assert "S2•••••••••345A" in html and "S2R6NX0H612345A" not in html  # masked (#11.14)
     fr = client.get(f"/c/{rid}?lang=fr").get_data(True)
     assert "VALIDE" in fr
     # The functions table (issue #12): each function, its status and why, in the language.
@@ -304,15 +304,23 @@ def test_real_certificate_pdf_from_the_label_helper(
         pdf.write_bytes(resp.data)
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout
-        assert "S2R6NX0H612345A" in text
+        # public: masked (#11.14); the whole report with ?full=1 for an admin
+        assert "S2R6NX0H612345A" not in text and "345A" in text
         assert f"localhost/c/{rid}" in text.replace("\n", "") or rid in text
+        full = client.get(f"/c/{rid}/certificate.pdf?lang=en&full=1", headers=admin_headers())
+        pdf.write_bytes(full.data)
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "S2R6NX0H612345A" in text
+    assert client.get(f"/c/{rid}/certificate.pdf?full=1").status_code == 401
 
 
 def test_anyone_can_verify_a_certificate_offline(app: Flask, client: FlaskClient,
                                                  station_key: Ed25519PrivateKey) -> None:
     """Download the envelope and the signer's key; check them with deuxvie.wire alone."""
     rid = upload(client, station_key)
-    env = client.get(f"/c/{rid}.json").get_json()
+    # the full envelope is for admins and the donor (#11.14); the public view: ADR 0048
+    env = client.get(f"/c/{rid}/full.json", headers=admin_headers()).get_json()
     key_info = client.get(f"/c/{rid}/key").get_json()
     assert key_info["key_id"] == wire.key_id(station_key.public_key())
     pub = wire.public_key_from_b64(key_info["public_key"])

@@ -42,7 +42,7 @@ def test_valid_report_is_stored_in_every_table(
     assert counts(app) == {"reports": 1, "devices": 1, "erasure_records": 1, "donors": 1,
                            "lots": 1}
     # the stored envelope is served back byte-for-byte and still verifies
-    served = client.get(f"/c/{rid}.json").get_json()
+    served = client.get(f"/c/{rid}/full.json", headers=admin_headers()).get_json()
     assert served == env
 
 

@@ -4,16 +4,22 @@ station enrolled on a data disk the guest mounts as its stick's data partition."
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from deuxvie.demo import free_port, server_cli
+
+# the bootstrap admin of the test service: the full envelope is for admins (ADR 0048)
+ADMIN_TOKEN = "vm-test-admin-token-5f0c2a9e7b"
 
 
 @dataclass
@@ -39,7 +45,8 @@ class Service:
         argv = [*server_cli(), "serve", "--db", self.db_url, "--host", "127.0.0.1",
                 "--port", str(self.port)]  # fmt: skip
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                         env={**os.environ, "DEUXVIE_ADMIN_TOKEN": ADMIN_TOKEN})
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -64,6 +71,14 @@ class Service:
     def report_uuids(self) -> list[str]:
         with contextlib.closing(sqlite3.connect(self.db_path)) as db:
             return [row[0] for row in db.execute("SELECT uuid FROM reports ORDER BY uuid")]
+
+    def envelope(self, uuid: str) -> dict[str, object]:
+        """The full signed envelope as stored (/c/<uuid>/full.json, admin only)."""
+        req = urllib.request.Request(f"{self.url}/c/{uuid}/full.json",
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            body: dict[str, object] = json.loads(resp.read())
+            return body
 
     def enrol(self, station_dir: Path) -> None:
         """A one-time token from the admin command, the key pair, the enrolment (host side)."""

@@ -93,7 +93,7 @@ def _stick_files(vm_dir: Path, service: Service) -> Path:
 
 
 def _stored_report(service: Service, uuid: str) -> dict[str, Any]:
-    return _payload(json.loads(_fetch(f"{service.url}/c/{uuid}.json")))
+    return _payload(service.envelope(uuid))
 
 
 def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: Path) -> None:
@@ -111,7 +111,7 @@ def test_run_reports_signed_verified_and_erased(guest_boot: GuestBoot, vm_dir: P
         uuids = service.report_uuids()
         assert len(uuids) == 1, run.results[-3000:]
         page = _fetch(f"{service.url}/c/{uuids[0]}").decode()
-        envelope = json.loads(_fetch(f"{service.url}/c/{uuids[0]}.json"))
+        envelope = service.envelope(uuids[0])
 
     # the certificate page re-verified the signature on the service
     assert 'class="banner valid"' in page

@@ -10,7 +10,6 @@ import base64
 import importlib.util
 import json
 import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -111,9 +110,7 @@ def test_pxe_boot_without_stick_runs_and_delivers(guest_boot: GuestBoot, vm_dir:
                 run = pc.wait(1500)
         uuids = service.report_uuids()
         envelope = (
-            json.loads(urllib.request.urlopen(f"{service.url}/c/{uuids[0]}.json",
-                                              timeout=30).read())
-            if uuids else None
+            service.envelope(uuids[0]) if uuids else None
         )
 
     log = run.results[-4000:] + run.console[-3000:]

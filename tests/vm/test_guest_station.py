@@ -151,7 +151,7 @@ def test_station_mode_hotplugged_disks(guest_boot: GuestBoot, vm_dir: Path) -> N
                 " JOIN reports r ON r.uuid = e.report_uuid JOIN devices d ON d.id = r.device_id"
             ).fetchall()
         pages = {uuid: _fetch(f"{service.url}/c/{uuid}").decode() for _s, _st, uuid, _c in stored}
-        envelopes = {u: json.loads(_fetch(f"{service.url}/c/{u}.json")) for u in pages}
+        envelopes = {u: service.envelope(u) for u in pages}
 
     results = run.results
     done = dict(re.findall(r"DEUXVIE-STATION-DISK slot=\d+ device=\S+ serial=(\S+) "
