@@ -35,7 +35,10 @@ modprobe evdev; modprobe mac80211_hwsim radios=2
 udevadm settle --timeout=30
 printf 'interface=wlan0\ndriver=nl80211\nssid=deuxvie-rig\nhw_mode=g\nchannel=6\n' > /tmp/ap.conf
 hostapd -B /tmp/ap.conf >&2
-sleep 3
+# under TCG at load the AP needs more than a few seconds to beacon: wait until the other
+# radio hears it (at most 90 s), so the check below meets a network that is really there
+ip link set wlan1 up
+for i in $(seq 45); do iw dev wlan1 scan 2>/dev/null | grep -q deuxvie-rig && break; sleep 2; done
 printf '[functions]\ndesktop = ["usb", "ethernet", "audio_out", "keyboard"]\n' > /tmp/p.toml
 printf '[grading]\nmax_repairs = 4\n' >> /tmp/p.toml
 run() { deuxvie functions --json --policy /tmp/p.toml "$@"; }

@@ -297,6 +297,13 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
             errors.append(f"{r.name}: {msg or f'exit {rc}'}")
             continue
         bss = parse_iw_scan(out.decode("utf-8", "replace"))
+        if not bss:
+            # one passive scan can miss a beacon (an AP on another channel's dwell time, a
+            # loaded guest): look once more before saying no network is in range
+            sleep(2.0)
+            rc2, out2, _ = _run(host, ["iw", "dev", r.name, "scan"], 120.0)
+            if rc2 == 0:
+                bss = parse_iw_scan(out2.decode("utf-8", "replace"))
         ev.update({"interface": r.name, "bss": [
             {"bssid": b.bssid, "ssid": b.ssid, "signal_dbm": b.signal_dbm} for b in bss[:10]]})
         if bss:
