@@ -25,7 +25,7 @@ from deuxvie.inventory import collect
 
 from .machines import SMBIOS
 
-pytestmark = [pytest.mark.qemu, pytest.mark.root]
+pytestmark = [pytest.mark.qemu, pytest.mark.root, pytest.mark.functions_rig]
 
 # A workshop policy that also wants a desktop's keyboard tested (QEMU's SMBIOS chassis is
 # "Other", a desktop: the default list usb + ethernet + audio_out would all pass), and that
