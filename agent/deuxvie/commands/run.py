@@ -52,14 +52,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _sigterm(signum: int, frame: FrameType | None) -> None:
+def sigterm_as_interrupt(signum: int, frame: FrameType | None) -> None:
     # systemd stopping the unit, or a shutdown: treated as Ctrl-C, so the wipe engine stops
     # cleanly (INTERRUPTED, journal closed) and the report still says what happened.
     raise KeyboardInterrupt
 
 
 def main(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, sigterm_as_interrupt)
     host = LocalHost()
     path: Path | None = args.config or find_config()
     try:

@@ -8,9 +8,9 @@ import argparse
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import TextIO
 
+from deuxvie.commands.run import sigterm_as_interrupt
 from deuxvie.config import Config, ConfigError, find_config, load_config
 from deuxvie.host.base import Host, HostError
 from deuxvie.host.local import LocalHost
@@ -47,12 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, sigterm_as_interrupt)
     host = LocalHost()
     path = args.config or find_config()
     try:
