@@ -14,6 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/ is not an installed package: test_bench_server imports it from the checkout
+if str(Path(__file__).resolve().parents[2]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[2]))
 
 from deuxvie_server.app import create_app
 from deuxvie_server.config import Config
