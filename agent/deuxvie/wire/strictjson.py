@@ -50,6 +50,21 @@ def _walk(value: Any, max_depth: int, check_text: bool) -> None:
     """Depth (iteratively: the check must not recurse itself) and, when `check_text`,
     strings and keys that UTF-8 cannot encode (lone surrogates)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    if not check_text:
+        # depth only: push containers, never scalars (json.loads makes exact dicts and
+        # lists). A report payload has ~2,000 scalars: 0.28 -> 0.08 ms (issue 16).
+        if type(value) is not dict and type(value) is not list:
+            return
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, depth = pop()
+            if depth > max_depth:
+                raise StrictJsonError(f"nested deeper than {max_depth} levels")
+            for child in node.values() if type(node) is dict else node:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    push((child, depth + 1))
+        return
     while stack:
         node, depth = stack.pop()
         if isinstance(node, dict):
