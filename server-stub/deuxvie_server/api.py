@@ -217,7 +217,7 @@ def post_report() -> tuple[Response, int]:
     body = read_body()
     ext = current_app.extensions["deuxvie"]
     result = ingest(ext["engine"], ext["write_engine"], body, ext["write_lock"],
-                    ext["key_cache"])
+                    ext["key_cache"], ext["settled_rows"])
     status = "duplicate" if result.replay else "stored"
     url = public_link("pages.certificate", rid=UUID(result.uuid))
     payload = {

@@ -14,7 +14,7 @@ from deuxvie_server.config import Config
 from deuxvie_server.db import make_engine, make_sessionmaker, upgrade, write_engine, writer_queue
 from deuxvie_server.errors import ApiError
 from deuxvie_server.i18n import pick_lang, translate
-from deuxvie_server.ingest import KeyCache
+from deuxvie_server.ingest import KeyCache, SettledRows
 from deuxvie_server.ratelimit import RateLimit
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -49,6 +49,8 @@ def create_app(config: Config | None = None) -> Flask:
         # SQLite has one writer at a time: queue this process's writers fairly (ingest.py).
         "write_lock": writer_queue(engine),
         "key_cache": KeyCache(),
+        # donors and lots whose ingest statements are known no-ops (ingest.SettledRows)
+        "settled_rows": SettledRows(),
         # cuts bodies that trickle in slower than bodies.MIN_RATE (one thread per process)
         "body_watchdog": BodyWatchdog(),
         "enrol_limit": RateLimit(),

@@ -222,3 +222,44 @@ def test_nul_in_a_key_or_in_a_utf16_payload_is_refused(
     want = (422, "nul_character") if encoding == "utf-8" else (400, "malformed_payload")
     assert (resp.status_code, resp.get_json()["error"]) == want
     assert counts(app) == EMPTY
+
+
+def test_donor_name_and_lot_donor_filled_once_then_their_statements_skipped(
+    app: Flask, client: FlaskClient, station_key: Ed25519PrivateKey
+) -> None:
+    """A donor first seen without a name gets the first name a report gives it, a lot first
+    seen without a donor the first donor; once settled, later reports of that donor and
+    lot skip the 4 statements that can no longer change anything (ingest.SettledRows)."""
+    from sqlalchemy import event, text
+
+    engine = app.extensions["deuxvie"]["engine"]
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def send(i: int, donor_name: str | None, with_donor: bool = True) -> int:
+        report = factories.make_report(key=station_key, report_uuid=str(uuid.uuid4()),
+                                       system_serial=f"SETTLE-{i}")
+        if with_donor:
+            report["donor"]["name"] = donor_name
+        else:
+            report["donor"] = None
+        statements.clear()
+        resp = post(client, wire.sign_report(report, station_key))
+        assert resp.status_code == 201, resp.get_json()
+        return len(statements)
+
+    counts = [
+        send(1, None, with_donor=False),  # the lot is created without a donor
+        send(2, None),  # the donor without a name; the lot gets that donor
+        send(3, "Mairie de Villeurbanne"),  # the donor gets its name; lot found with donor
+        send(4, "Autre nom"),  # lot statements skipped; donor found named
+        send(5, "Autre nom"),  # donor statements skipped too
+    ]
+    n = counts[2]
+    assert counts[2:] == [n, n - 2, n - 4], statements
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM donors")).scalars().all() == [
+            "Mairie de Villeurbanne"]
+        assert conn.execute(text("SELECT donor_id FROM lots")).scalars().all() == [
+            "D-2026-014"]
+        assert conn.execute(text("SELECT count(*) FROM reports")).scalar() == 5
