@@ -15,6 +15,7 @@ from deuxvie import wire
 from deuxvie.wire import strictjson
 from sqlalchemy.orm import Session
 
+from deuxvie_server import schema_check
 from deuxvie_server.models import Report, Station
 
 
@@ -58,7 +59,9 @@ def _check(session: Session, row: Report, out: dict[str, Any]) -> str | None:
     except (strictjson.StrictJsonError, ValueError, TypeError):
         return "malformed_envelope"
     report = raw if isinstance(raw, dict) else None
-    if report is not None and not wire.report_errors(report):
+    # the compiled check (schema_check, ADR 0045): same verdicts as jsonschema, ~25x
+    # cheaper; it was 60 % of a certificate page's CPU, served beside ingest (issue 16)
+    if report is not None and not schema_check.report_errors(report):
         out["report"] = report  # shown even when the signature fails, under "unverified"
     try:
         key: Ed25519PublicKey = wire.public_key_from_b64(station.public_key_b64)
