@@ -64,6 +64,8 @@ bench: setup
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
 
+# ~3 min: SQLite ingest, PostgreSQL ingest and mixed load (enrol/revoke/certificate pages
+# beside), one vs two services on two ports; goals and load average beside each figure
 bench-server: setup
 	$(BIN)/python -m bench.server
 
