@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deuxvie_server import (
     accounts,
+    api,
     attestation,
     bilan,
     intake,
@@ -190,7 +191,9 @@ def login_post() -> Any:
     who = _login_principal()
     if who is None:
         return render("login.html", next=target, error=True), 401
-    with sessions().begin() as session:
+    # on the writers' path like every write (issue 11 item 5: a deferred transaction that
+    # then writes is "database is locked" under an ingest burst on SQLite)
+    with api.writing() as session:
         sid, _csrf = accounts.open_session(session, who)
     resp = redirect(target)
     # the cookie holds a random session id (web_sessions), never a token (issue 11 #13)
@@ -204,7 +207,7 @@ def login_post() -> Any:
 def logout() -> Any:
     sid = request.cookies.get(COOKIE)
     if sid:
-        with sessions().begin() as session:
+        with api.writing() as session:
             accounts.end_session(session, sid)
     resp = redirect(url_for("pages.login"))
     resp.delete_cookie(COOKIE)
