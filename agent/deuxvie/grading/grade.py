@@ -29,7 +29,7 @@ from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
 from deuxvie.model.functions import FunctionResult
 from deuxvie.model.grade import ComponentGrade, Grade, Verdict
-from deuxvie.model.inventory import DiskInfo, DiskKind, Inventory
+from deuxvie.model.inventory import DiskInfo, Inventory, is_internal
 
 GIB = 1024**3
 GB = 1000**3
@@ -54,13 +54,9 @@ def disk_key(disk: DiskInfo) -> str:
 
 
 def internal_disks(inventory: Inventory) -> tuple[DiskInfo, ...]:
-    """Disks that belong to the donated PC: not the boot stick, not USB/loop devices."""
-    disks = inventory.disks.value or ()
-    return tuple(
-        d for d in disks
-        if not d.is_boot_medium and d.kind not in (DiskKind.USB, DiskKind.LOOP)
-        and not (d.removable and d.kind is DiskKind.MMC)
-    )
+    """Disks that belong to the donated PC (model.inventory.is_internal, the selection's
+    rule too)."""
+    return tuple(d for d in inventory.disks.value or () if is_internal(d))
 
 
 @dataclass
