@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from deuxvie.certificate import facts
-from label_sample import HDD_BYTES, HDD_SERIAL, NVME_SERIAL, SERVER
+from report_sample import HDD_BYTES, HDD_SERIAL, NVME_SERIAL, SERVER
 
 
 def _statuses(report: dict[str, Any], *statuses: str) -> dict[str, Any]:
