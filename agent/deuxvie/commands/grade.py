@@ -51,11 +51,11 @@ def _load(path: str, key: str, tp: Any) -> Any:
 
 def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResult]:
     """Run every diagnostic on this machine with the policy's durations and limits."""
-    from deuxvie.diagnostics.battery import run_battery
     from deuxvie.diagnostics.cpu_stress import run_cpu_stress
     from deuxvie.diagnostics.ram_test import run_ram_test
     from deuxvie.diagnostics.selftest import run_selftest
     from deuxvie.diagnostics.surface import run_surface_scan
+    from deuxvie.grading.battery import run_battery
     from deuxvie.grading.grade import disk_key, internal_disks
 
     dp = policy.diagnostics

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from deuxvie.diagnostics.battery import evaluate_battery
 from deuxvie.diagnostics.common import worst
 from deuxvie.functions.labels import FUNCTION_NAMES
+from deuxvie.grading.battery import evaluate_battery
 from deuxvie.grading.functions import grade_functions, part_text
 from deuxvie.grading.policy import Policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart
