@@ -69,7 +69,7 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
             out.append(run_selftest(host, d.path, kind=dp.selftest, target=disk_key(d),
                                     time_limit_s=dp.selftest_time_limit_s(dp.selftest),
                                     progress=show))
-        out.append(run_surface_scan(d.path, target=disk_key(d), progress=show,
+        out.append(run_surface_scan(host, d.path, target=disk_key(d), progress=show,
                                     **dp.surface_options()))
     out.append(run_cpu_stress(host, duration_s=dp.cpu_stress_duration_s, progress=show,
                               **policy.cpu.stress_limits()))
