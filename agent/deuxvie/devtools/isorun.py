@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from deuxvie.certificate.facts import certificate_url
 from deuxvie.demo import free_port, server_cli
 from deuxvie.devtools.vm import (
     SERVICE_GUEST_URL,
@@ -299,8 +300,9 @@ def run(iso: Path, workdir: Path, timeout_s: float) -> tuple[list[Check], float]
         rc, seconds = boot(argv, workdir, timeout_s)
         with contextlib.closing(sqlite3.connect(db)) as conn:
             uuids = [r[0] for r in conn.execute("SELECT uuid FROM reports")]
-        page = _fetch(f"{url}/c/{uuids[0]}").decode() if len(uuids) == 1 else ""
-        envelope = json.loads(_fetch(f"{url}/c/{uuids[0]}.json")) if len(uuids) == 1 else {}
+        cert = certificate_url({"uuid": uuids[0]}, url) if len(uuids) == 1 else None
+        page = _fetch(cert).decode() if cert else ""
+        envelope = json.loads(_fetch(f"{cert}.json")) if cert else {}
     return checks(workdir, stick, (offset, size), before, disks, rc, uuids, page, envelope), seconds
 
 

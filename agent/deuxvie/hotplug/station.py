@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deuxvie.certificate.facts import OFFLINE_SERVER
+from deuxvie.certificate.facts import OFFLINE_SERVER, certificate_url
 from deuxvie.config import Config
 from deuxvie.host.base import Host
 from deuxvie.hotplug.report import build_loose_disk_report
@@ -305,7 +305,7 @@ class Station:
         if self.options.upload and (cfg.server_url or info.get("server")):
             out.upload = self._upload(store, server, report["uuid"])
             notes.append(out.upload)
-        notes.insert(0, f"{server.rstrip('/')}/c/{report['uuid']}")
+        notes.insert(0, certificate_url(report, server))
         self._show(job, phase="done", note=" · ".join(notes))
 
     def _upload(self, store: Any, server: str, uuid: str) -> str:
