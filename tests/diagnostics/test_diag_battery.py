@@ -9,7 +9,7 @@ from pathlib import Path
 from deuxvie.diagnostics.battery import battery_measurements, health_pct
 from deuxvie.grading.battery import evaluate_battery
 from deuxvie.grading.policy import default_policy
-from deuxvie.model.diagnostics import TestStatus
+from deuxvie.model.diagnostics import TestStatus as St
 from deuxvie.model.inventory import Battery
 
 DIAGNOSTICS = Path(__file__).resolve().parents[2] / "agent" / "deuxvie" / "diagnostics"
@@ -33,9 +33,9 @@ def test_health_is_measured_from_the_capacities() -> None:
 def test_grading_judges_the_measurement() -> None:
     policy = default_policy()
     worn = evaluate_battery(_battery(48.0, 25.0), policy)  # 52 %: under the 60 % line
-    assert worn.status is TestStatus.FAILED and worn.measurements["health_pct"] == 52.1
-    assert evaluate_battery(_battery(48.0, 46.0, cycles=900), policy).status is TestStatus.WARNING
-    assert evaluate_battery(_battery(None, None), policy).status is TestStatus.UNTESTED
+    assert worn.status is St.FAILED and worn.measurements["health_pct"] == 52.1
+    assert evaluate_battery(_battery(48.0, 46.0, cycles=900), policy).status is St.WARNING
+    assert evaluate_battery(_battery(None, None), policy).status is St.UNTESTED
 
 
 def test_no_diagnostic_imports_the_grade() -> None:

@@ -13,11 +13,11 @@ import pyte
 import pytest
 from deuxvie.config import Config
 from deuxvie.host.local import LocalHost
+from deuxvie.i18n import STEP_NAMES
 from deuxvie.model.common import Reason
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import STEP_ORDER, Pipeline, StepContext, StepName, StepOutput, StepResult
 from deuxvie.ui import PlainUI, RichUI
-from deuxvie.ui.texts import STEP_NAMES
 from pipeline_fakes import Calls, disk, fake_steps
 from rich.console import Console
 

@@ -17,13 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from deuxvie.diagnostics.common import worst
-from deuxvie.functions.labels import FUNCTION_NAMES
 from deuxvie.grading.battery import evaluate_battery
 from deuxvie.grading.functions import grade_functions, part_text
 from deuxvie.grading.policy import Policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart
 from deuxvie.grading.win11 import cpu_supported
-from deuxvie.i18n import item_words, pick, reason
+from deuxvie.i18n import FUNCTION_NAMES, item_words, pick, reason
 from deuxvie.model.common import ProbeStatus, Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
