@@ -53,6 +53,14 @@ VERDICT_WORDS: dict[str, tuple[str, str]] = {
 }
 NOT_GRADED = ("NON ÉVALUÉ", "NOT GRADED")
 
+# A grade component's status (model.grade.ComponentGrade.status) in `deuxvie grade`.
+COMPONENT_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("OK", "OK"),
+    "warn": ("ATTENTION", "WARNING"),
+    "fail": ("ÉCHEC", "FAIL"),
+    "untested": ("NON TESTÉ", "UNTESTED"),
+}
+
 # What a verdict means for the machine (the screen's subtitle under the big word).
 VERDICT_MEANING: dict[str, tuple[str, str]] = {
     "PASS": ("Bon pour le reconditionnement", "Fit for refurbishing"),
@@ -119,6 +127,11 @@ def reason(code: str, fr: str, en: str) -> Reason:
 def both(fr: str, en: str) -> str:
     """One line for screens shown to French workshops that also serve English speakers."""
     return f"{fr} / {en}"
+
+
+def both_words(pair: tuple[str, str]) -> str:
+    """A status word in both languages, once where they say the same ("PASS", "OK")."""
+    return pair[0] if pair[0] == pair[1] else both(*pair)
 
 
 def item_words(name: str, disk: str | None = None) -> tuple[str, str]:

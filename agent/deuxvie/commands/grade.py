@@ -21,7 +21,7 @@ from typing import Any
 from deuxvie.grading.grade import grade
 from deuxvie.grading.policy import Policy, PolicyError, load_policy
 from deuxvie.host import Host, HostError, LocalHost, ReplayHost
-from deuxvie.i18n import both
+from deuxvie.i18n import COMPONENT_WORDS, VERDICT_WORDS, both, both_words
 from deuxvie.model.common import jsonable
 from deuxvie.model.decode import DecodeError, from_jsonable
 from deuxvie.model.diagnostics import DiagnosticResult
@@ -80,22 +80,17 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
     return out
 
 
-_STATUS = {"pass": "OK", "warn": "ATTENTION / WARNING", "fail": "ÉCHEC / FAIL",
-           "untested": "NON TESTÉ / UNTESTED"}
-_VERDICT = {"PASS": "BON / PASS", "PASS_WITH_WARNINGS": "BON AVEC RÉSERVES / PASS WITH WARNINGS",
-            "FAIL": "ÉCHEC / FAIL"}
-
 
 def print_grade(g: Grade, lang: str, policy: Policy) -> None:
     def t(r: Any) -> str:
         return str(r.text(lang))
 
-    print(f"Verdict : {_VERDICT[g.verdict.value]}")
+    print(f"Verdict : {both_words(VERDICT_WORDS[g.verdict.value])}")
     print(f"{'Conseil' if lang == 'fr' else 'Suggestion'} : {t(g.suggestion)}")
     print()
     print(both("Composants", "Components") + " :")
     for c in g.components:
-        print(f"  {c.component:28s} {_STATUS[c.status]}")
+        print(f"  {c.component:28s} {both_words(COMPONENT_WORDS[c.status])}")
         for r in c.reasons:
             print(f"      - {t(r)}  [{r.code}]")
     if g.untested:
