@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from deuxvie.certificate.facts import certificate_url
 from deuxvie.demo import free_port, server_cli
 from deuxvie.devtools.vm import (
     SERVICE_GUEST_URL,
@@ -300,11 +301,12 @@ def run(iso: Path, workdir: Path, timeout_s: float) -> tuple[list[Check], float]
         with contextlib.closing(sqlite3.connect(db)) as conn:
             rows = list(conn.execute("SELECT uuid, envelope FROM reports"))
         uuids = [r[0] for r in rows]
-        page = _fetch(f"{url}/c/{uuids[0]}").decode() if len(uuids) == 1 else ""
+        cert = certificate_url({"uuid": uuids[0]}, url) if len(uuids) == 1 else None
+        page = _fetch(cert).decode() if cert else ""
         # the agent's own signed envelope as the service stored it; /c/<uuid>.json is the
         # service-signed public view (ADR 0048), with masked serials and no evidence
         envelope = json.loads(rows[0][1]) if len(rows) == 1 else {}
-        public = json.loads(_fetch(f"{url}/c/{uuids[0]}.json")) if len(uuids) == 1 else {}
+        public = json.loads(_fetch(f"{cert}.json")) if cert else {}
     return checks(workdir, stick, (offset, size), before, disks, rc, uuids, page, envelope,
                   public), seconds
 

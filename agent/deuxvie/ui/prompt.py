@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from deuxvie.i18n import YES
 from deuxvie.pipeline.selection import WipeDecision, disk_label
-from deuxvie.ui.texts import YES
 
 InputFn = Callable[[], str]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deuxvie.functions.labels import function_rows
-from deuxvie.i18n import ERASURE_WORDS, VERDICT_MEANING, pick
+from deuxvie.i18n import ERASURE_WORDS, STATE_WORDS, STEP_NAMES, VERDICT_MEANING, pick, screen_word
 from deuxvie.model.common import jsonable
 from deuxvie.model.grade import Verdict
 from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.selection import human_size
 from deuxvie.pipeline.steps import StepName, StepState
-from deuxvie.ui.texts import STATE_WORDS, STEP_NAMES, t
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
     data = outcome.data
     grade = data.grade
     if grade is None:
-        verdict, big_word, subtitle = None, "?", t("no_verdict", lang)
+        verdict, big_word, subtitle = None, "?", screen_word("no_verdict", lang)
         reasons: tuple[str, ...] = ()
         suggestion = None
         untested: tuple[str, ...] = ()
@@ -99,7 +98,7 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
     elif up_res.reasons:
         upload = up_res.reasons[0].text(lang)
     elif data.spool_path is not None:
-        upload = t("not_sent", lang)
+        upload = screen_word("not_sent", lang)
     else:
         upload = pick(STATE_WORDS[up_res.state], lang)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from deuxvie.certificate import facts
-from label_sample import HDD_BYTES, HDD_SERIAL, NVME_SERIAL, SERVER
+from report_sample import HDD_BYTES, HDD_SERIAL, NVME_SERIAL, SERVER
 
 
 def _statuses(report: dict[str, Any], *statuses: str) -> dict[str, Any]:
@@ -120,3 +120,25 @@ def test_verdict_reason_and_url(report: dict[str, Any]) -> None:
 
 def test_serials_come_from_records(report: dict[str, Any]) -> None:
     assert [d.serial for d in facts.overall_erasure(report).disks] == [NVME_SERIAL, HDD_SERIAL]
+
+
+def test_one_certificate_url_builder() -> None:
+    """{server}/c/{uuid} and the offline ".invalid" prefix are written in facts.py only: the
+    label, the PDF, the station screen, the GLPI export, the demo and the ISO check call its
+    builder (f-strings and string constants of the code; comments and help texts aside)."""
+    import ast
+    from pathlib import Path
+
+    agent = Path(facts.__file__).resolve().parents[1]
+    writers = set()
+    for path in agent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            parts = node.values if isinstance(node, ast.JoinedStr) else [node]
+            for part in parts:
+                text = part.value if isinstance(part, ast.Constant) else None
+                if isinstance(text, str) and (
+                    (isinstance(node, ast.JoinedStr) and text.startswith("/c/"))
+                    or text.endswith(".invalid")
+                ):
+                    writers.add(str(path.relative_to(agent)))
+    assert writers == {"certificate/facts.py"}

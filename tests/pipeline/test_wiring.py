@@ -278,7 +278,7 @@ def test_failed_selftest_replayed_fails_the_grade_for_that_disk(
     from deuxvie.model.grade import Verdict
     from deuxvie.model.inventory import DiskKind
     from deuxvie.pipeline import StepContext, StepOutput
-    from runflow_fakes import disk, inventory
+    from pipeline_fakes import disk, inventory
 
     bundles = Path(__file__).resolve().parents[1] / "data" / "grading" / "selftest"
     monkeypatch.setattr(selftest_mod, "SELFTEST_POLL_INTERVAL_S", 0.0)

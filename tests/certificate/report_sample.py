@@ -4,15 +4,19 @@ other areas' conftest modules cannot shadow it).
 Built from the model types and serialized with jsonable(), as the agent does, so it follows
 docs/report-format.md: a ThinkPad with an NVMe purged by Format SES=1 (ERASED) and a SATA
 HDD whose overwrite hit write errors (FAILED, offsets listed); grade FAIL, "replace disk".
-When tests/data/report-example.json (the server helper's schema example) exists, the
-`example_report` fixture serves it too.
+The fixtures `report`, `passing_report` (the HDD replaced: both disks ERASED) and
+`example_report` (tests/data/report-example.json) are defined here and imported by the
+conftest of tests/certificate and of tests/label.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from deuxvie.model.common import Outcome, Reason, jsonable
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import (
@@ -279,3 +283,44 @@ def build_report() -> dict[str, Any]:
         "grade": jsonable(grade),
         "evidence": {"encoding": "tar+gzip+base64", "data": ""},
     }
+
+
+@pytest.fixture
+def report() -> dict[str, Any]:
+    return build_report()
+
+
+@pytest.fixture
+def passing_report() -> dict[str, Any]:
+    """Same machine after the HDD was replaced: both disks ERASED, grade PASS with warnings."""
+    rep = copy.deepcopy(build_report())
+    hdd = rep["erasure"][1]
+    hdd.update(
+        status="ERASED",
+        bytes_written=HDD_BYTES,
+        bytes_verified=HDD_BYTES,
+        verification_coverage_pct=100.0,
+        errors=[],
+        reasons=[],
+    )
+    rep["grade"].update(
+        verdict="PASS_WITH_WARNINGS",
+        suggestion={"code": "refurbish", "fr": "Reconditionner", "en": "Refurbish"},
+        reasons=[
+            {
+                "code": "battery.worn",
+                "fr": "Batterie à 72 % de sa capacité d'origine",
+                "en": "Battery at 72 % of design capacity",
+            }
+        ],
+    )
+    return rep
+
+
+@pytest.fixture
+def example_report() -> dict[str, Any]:
+    path = REPO / "tests" / "data" / "report-example.json"
+    if not path.is_file():
+        pytest.skip("tests/data/report-example.json has not landed yet")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data

@@ -23,7 +23,7 @@ from deuxvie.pipeline import (
     StepState,
     WipeDecision,
 )
-from runflow_fakes import Calls, disk, erased, fake_steps
+from pipeline_fakes import Calls, disk, erased, fake_steps
 
 NVME = disk("nvme0n1")
 HDD = disk("sda", kind=DiskKind.HDD, transport="sata", model="ST500DM002", serial="Z3T1ABCD")

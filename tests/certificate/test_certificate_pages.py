@@ -25,7 +25,7 @@ from deuxvie.wipe.engine import WipeHooks, execute_plan
 from deuxvie.wipe.journal import Journal
 from deuxvie.wipe.plan import Method, WipeOptions
 from deuxvie.wipe.smart_after import reread_smart
-from label_sample import SERVER, build_report
+from report_sample import SERVER, build_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from wipe.helpers import plan_for

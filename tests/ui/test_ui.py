@@ -11,8 +11,8 @@ from deuxvie.pipeline import Pipeline, ProgressEvent, StepContext, StepName, Ste
 from deuxvie.pipeline.steps import StepState
 from deuxvie.ui import PlainUI, RichUI, make_ui
 from deuxvie.ui.bigtext import big
+from pipeline_fakes import Calls, disk, fake_steps
 from rich.console import Console
-from runflow_fakes import Calls, disk, fake_steps
 
 NVME = disk("nvme0n1")
 HDD = disk(

@@ -22,7 +22,7 @@ from deuxvie.host.base import CommandNotFound, CommandResult
 from deuxvie.host.local import LocalHost
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import SelectionPolicy, StepContext, StepName, StepOutput, Steps, StepState
-from runflow_fakes import Calls, disk, fake_steps
+from pipeline_fakes import Calls, disk, fake_steps
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="loop devices need root")
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from deuxvie.certificate import fonts
 from deuxvie.certificate.pdf import render_certificate
-from label_sample import ASSET_ID, HDD_SERIAL, NVME_SERIAL, SERVER
 from PIL import Image
 from pyzbar.pyzbar import decode
+from report_sample import ASSET_ID, HDD_SERIAL, NVME_SERIAL, SERVER
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils is installed by make setup"

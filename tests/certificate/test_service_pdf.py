@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from deuxvie import wire
-from label_sample import HDD_SERIAL, NVME_SERIAL
+from report_sample import HDD_SERIAL, NVME_SERIAL
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils")
 ADMIN = "label-test-admin-token-0123456789"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from deuxvie.grading.grade import grade, internal_disks
+from deuxvie.grading.policy import default_policy
 from deuxvie.model.erasure import ErasureStatus
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline.selection import (
@@ -12,7 +14,7 @@ from deuxvie.pipeline.selection import (
     select_wipe_targets,
     unerased_record,
 )
-from runflow_fakes import disk
+from pipeline_fakes import disk, inventory
 
 
 def codes(decision) -> set[str]:  # type: ignore[no-untyped-def]
@@ -130,3 +132,47 @@ def test_unerased_record_can_never_be_certifiable() -> None:
     assert not rec.status.certifiable
     with pytest.raises(ValueError):
         unerased_record(disk(), ErasureStatus.ERASED, ())
+
+
+# One disk per transport the probes name (probes/disks.py classify), plus the kernel's
+# removable flag and an empty card reader: the grade's "internal disk" and the selection's
+# "donor disk" are the one rule (model.inventory.is_internal).
+EVERY_TRANSPORT = {
+    "nvme": disk("nvme0n1"),
+    "sata_hdd": disk("sda", kind=DiskKind.HDD, transport="sata"),
+    "sata_ssd": disk("sdb", kind=DiskKind.SATA_SSD, transport="sata"),
+    "virtio": disk("vda", kind=DiskKind.VIRTUAL, transport="virtio"),
+    "usb": disk("sdc", kind=DiskKind.USB, transport="usb", removable=True),
+    "emmc": disk("mmcblk0", kind=DiskKind.MMC, transport="mmc"),
+    "unknown": disk("sdx", kind=DiskKind.UNKNOWN, transport=None),
+    "loop": disk("loop0", kind=DiskKind.LOOP, transport=None, by_id=None),
+    "removable_flag": disk("sdd", kind=DiskKind.HDD, transport="sata", removable=True),
+    "empty_reader": disk("sde", kind=DiskKind.HDD, transport="usb", size_bytes=0),
+    "boot_stick": disk("sdf", kind=DiskKind.USB, transport="usb", removable=True,
+                       is_boot_medium=True),
+}
+INTERNAL = {"nvme", "sata_hdd", "sata_ssd", "virtio", "emmc", "unknown"}
+
+
+def test_grade_and_selection_agree_on_every_transport() -> None:
+    disks = tuple(EVERY_TRANSPORT.values())
+    graded = {d.path for d in internal_disks(inventory(disks))}
+    decisions = select_wipe_targets(disks, SelectionPolicy())
+    assert {d.disk.path for d in decisions if d.donor_disk} == graded
+    assert graded == {EVERY_TRANSPORT[k].path for k in INTERNAL}
+    # wiped by default: the named internal kinds; eMMC (flash, like SD) only under
+    # wipe.removable, UNKNOWN never: both still get a SKIPPED record the grade reads.
+    wiped = {d.disk.path for d in decisions if d.wipe}
+    assert wiped == {EVERY_TRANSPORT[k].path for k in ("nvme", "sata_hdd", "sata_ssd", "virtio")}
+    why = {d.disk.path: codes(d) for d in decisions}
+    assert "wipe.removable" in why["/dev/mmcblk0"] and "wipe.unknown_kind" in why["/dev/sdx"]
+
+
+def test_unerased_internal_disk_fails_the_grade() -> None:
+    """What the agreement buys: an eMMC the policy did not wipe is SKIPPED in the records and
+    the grade says so (before, the selection dropped it and the grade found no record)."""
+    emmc = EVERY_TRANSPORT["emmc"]
+    (d,) = select_wipe_targets([emmc], SelectionPolicy())
+    records = [unerased_record(emmc, ErasureStatus.SKIPPED, d.reasons)] if d.donor_disk else []
+    g = grade(inventory((emmc,)), (), records, default_policy())
+    assert "erasure.skipped" in {r.code for c in g.components for r in c.reasons}
