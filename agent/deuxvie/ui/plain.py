@@ -7,11 +7,9 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from deuxvie.i18n import pick
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import ProgressEvent, StepName, StepResult, StepState
 from deuxvie.ui.bigtext import big
 from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
@@ -24,6 +22,10 @@ from deuxvie.ui.texts import (
     rate_text,
     t,
 )
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import WipeDecision
 
 PROGRESS_EVERY_PCT = 10.0
 PROGRESS_EVERY_S = 30.0
