@@ -138,3 +138,17 @@ def test_run_draws_its_screen_before_loading_the_steps(tmp_path: Path) -> None:
                                 loader, stream=stream)
     assert code == EXIT_DONE and outcome is not None
     assert len(seen) == 1 and "deuxvie — diagnostic et effacement" in seen[0]
+
+
+def test_bench_figures_are_what_its_runs_measured() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.cli import import_share, summarise
+
+    figure = summarise("x", [0.3, 0.1, 0.2], [0.05, 0.01, 0.02], 0.25)
+    assert (figure.median_s, figure.worst_s, figure.cpu_s) == (0.2, 0.3, 0.02)
+    assert figure.line().endswith("< 250 ms ok")
+    assert summarise("x", [0.3], [0.1], 0.25).line().endswith("< 250 ms MISSED")
+    total, top = import_share([sys.executable, "-c", "import json"])
+    assert "json" in [name for name, _ in top]
+    assert total == pytest.approx(sum(t for _, t in top)) and total > 0
+    assert [t for _, t in top] == sorted((t for _, t in top), reverse=True)
