@@ -19,6 +19,7 @@ tests set to nothing long, and it is stopped long before the wipe question.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import pty
 import re
@@ -30,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,15 +85,17 @@ def summarise(what: str, walls: Sequence[float], cpus: Sequence[float],
 
 
 def time_exit(what: str, argv: Sequence[str], runs: int, goal_s: float | None) -> Figure:
-    """Spawn-to-exit wall time of `argv`, RUNS times."""
+    """Spawn-to-exit wall time of `argv`, RUNS times, after one run not counted (it writes
+    the bytecode cache, bytecode_cache())."""
     walls, cpus = [], []
-    for _ in range(runs):
+    for i in range(runs + 1):
         cpu0 = _children_cpu()
         start = time.perf_counter()
         done = subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, check=False)
-        walls.append(time.perf_counter() - start)
-        cpus.append(_children_cpu() - cpu0)
+        if i:
+            walls.append(time.perf_counter() - start)
+            cpus.append(_children_cpu() - cpu0)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(argv)}: exit {done.returncode}: "
                                f"{done.stderr.decode(errors='replace')[-500:]}")
@@ -192,6 +195,7 @@ def _drain_until_exit(proc: subprocess.Popen[bytes], reader: int) -> None:
 def time_first_frame(what: str, argv: Sequence[str], runs: int, *,
                      terminal: bool) -> tuple[Figure, bytes]:
     walls, cpus = [], []
+    first_frame(argv, terminal=terminal)  # not counted: writes the bytecode cache
     sample = b""
     for _ in range(runs):
         elapsed, cpu, sample = first_frame(argv, terminal=terminal)
@@ -200,12 +204,37 @@ def time_first_frame(what: str, argv: Sequence[str], runs: int, *,
     return summarise(what, walls, cpus, SCREEN_GOAL_S), sample
 
 
+@contextlib.contextmanager
+def bytecode_cache() -> Iterator[Path]:
+    """Children start with compiled bytecode, as on the live image (install-agent.sh
+    compiles the agent ahead, docs/adr/0060): with PYTHONDONTWRITEBYTECODE set (as in these
+    sessions) each start would compile the agent's sources again, ~40 ms of `parse`. The
+    cache goes to a temporary PYTHONPYCACHEPREFIX, never into the tree."""
+    saved = {k: os.environ.get(k) for k in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    with tempfile.TemporaryDirectory(prefix="bench-cli-pyc-") as prefix:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = prefix
+        try:
+            yield Path(prefix)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
 def measure(runs: int, *, with_run: bool = True,
             echo: Callable[[str], None] = print) -> list[Figure]:
+    with bytecode_cache():
+        return _measure(runs, with_run=with_run, echo=echo)
+
+
+def _measure(runs: int, *, with_run: bool, echo: Callable[[str], None]) -> list[Figure]:
     cli = deuxvie_argv()
     py = sys.executable
-    echo(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}, {runs} runs each, "
-         f"command {' '.join(cli)}")
+    echo(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}, {runs} runs each after one "
+         f"not counted (bytecode cached), command {' '.join(cli)}")
     echo(f"{'what':38} {'median':>10} {'worst':>10} {'CPU':>10}  {'load':>5}  goal")
     figures: list[Figure] = []
 

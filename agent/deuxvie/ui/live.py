@@ -87,8 +87,10 @@ class RichUI:
 
     def __enter__(self) -> RichUI:
         if self._live is not None:
-            self._live.update(self.render(), refresh=True)
-            self._live.start()
+            self._live.update(self.render())
+            # refresh=True: the first frame now, not from the refresh thread a quarter of a
+            # second later, while the real steps' imports hold the GIL (issue 16)
+            self._live.start(refresh=True)
         return self
 
     def __exit__(
