@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.functions.checks import run_unattended
 from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
 from deuxvie.functions.labels import function_rows
@@ -60,7 +61,7 @@ def _functions(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "functions",
-        help="tester chaque fonction du PC / test every function of the PC",
+        help=help_of("functions"),
         description="Écran, clavier, pointage, son, webcam, Wi-Fi, Ethernet, Bluetooth, USB, "
         "charge, ventilateurs, lecteur optique / every function of the PC",
     )

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.grading.grade import grade
 from deuxvie.grading.policy import Policy, PolicyError, load_policy
 from deuxvie.host import Host, HostError, LocalHost, ReplayHost
@@ -154,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "grade",
-        help=both("classer la machine (reconditionner ou recycler)",
-                  "grade the machine (refurbish or recycle)"),
+        help=help_of("grade"),
         description=both("Classe la machine : verdict, raisons, conseil, Windows 11",
                          "Grades the machine: verdict, reasons, suggestion, Windows 11"),
     )

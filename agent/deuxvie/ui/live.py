@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -18,13 +19,15 @@ from rich.table import Table
 from rich.text import Text
 
 from deuxvie.i18n import STATE_WORDS, STEP_NAMES, duration_text, pick, rate_text, screen_word
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import STEP_ORDER, ProgressEvent, StepName, StepResult, StepState
 from deuxvie.ui.bigtext import big
 from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
 from deuxvie.ui.styles import STATE_ICONS, STATE_STYLES, VERDICT_STYLES
 from deuxvie.ui.summary import summarise
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import WipeDecision
 
 
 @dataclass
@@ -75,8 +78,10 @@ class RichUI:
 
     def __enter__(self) -> RichUI:
         if self._live is not None:
-            self._live.update(self.render(), refresh=True)
-            self._live.start()
+            self._live.update(self.render())
+            # refresh=True: the first frame now, not from the refresh thread a quarter of a
+            # second later, while the real steps' imports hold the GIL (issue 16)
+            self._live.start(refresh=True)
         return self
 
     def __exit__(

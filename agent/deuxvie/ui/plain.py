@@ -7,16 +7,18 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from deuxvie.i18n import STATE_WORDS, STEP_NAMES, duration_text, pick, rate_text, screen_word
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import WipeDecision
 from deuxvie.pipeline.steps import ProgressEvent, StepName, StepResult, StepState
 from deuxvie.ui.bigtext import big
 from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
 from deuxvie.ui.styles import STATE_ICONS
 from deuxvie.ui.summary import summarise
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import WipeDecision
 
 PROGRESS_EVERY_PCT = 10.0
 PROGRESS_EVERY_S = 30.0

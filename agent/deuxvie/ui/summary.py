@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from deuxvie.functions.labels import function_rows
 from deuxvie.i18n import ERASURE_WORDS, STATE_WORDS, STEP_NAMES, VERDICT_MEANING, pick, screen_word
 from deuxvie.model.common import jsonable
 from deuxvie.model.grade import Verdict
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import human_size
 from deuxvie.pipeline.steps import StepName, StepState
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class FinalSummary:
 
 
 def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
+    from deuxvie.pipeline.selection import human_size  # at the end of a run, not before it
+
     data = outcome.data
     grade = data.grade
     if grade is None:
