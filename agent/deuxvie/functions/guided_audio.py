@@ -19,7 +19,9 @@ from deuxvie.i18n import reason
 from deuxvie.model.functions import FunctionInventory, FunctionResult, FunctionStatus
 
 S = FunctionStatus
-SIDES = (("GAUCHE", "LEFT", "gauche", "left", 0), ("DROIT", "RIGHT", "droit", "right", 1))
+# (title fr, title en, "à ..." fr, en, name fr, channel)
+SIDES = (("GAUCHE", "LEFT", "à gauche", "left", "gauche", 0),
+         ("DROIT", "RIGHT", "à droite", "right", "droit", 1))
 RECORD_S = 3
 
 
@@ -36,9 +38,9 @@ def check_speakers(op: Operator, host: Host, fi: FunctionInventory, fp: Function
         return None
     answers: dict[str, str | None] = {}
     ev: dict[str, object] = {"device": f"hw:{out[0]},{out[1]}", "answers": answers}
-    for up_fr, up_en, fr, en, channel in SIDES:
-        op.say(f"HAUT-PARLEUR {up_fr} : une tonalité joue à {fr} seulement. Entrée = "
-               f"entendue à {fr}, D = défaut (rien, ou de l'autre côté), S = impossible",
+    for up_fr, up_en, at_fr, en, _fr, channel in SIDES:
+        op.say(f"HAUT-PARLEUR {up_fr} : une tonalité joue {at_fr} seulement. Entrée = "
+               f"entendue {at_fr}, D = défaut (rien, ou de l'autre côté), S = impossible",
                f"{up_en} SPEAKER: a tone plays on the {en} only. Enter = heard on the {en}, "
                "D = defect (nothing, or the other side), S = cannot test")
         rc, _, msg = run_tool(host, _aplay(out, RATE, 2), fp.tone_s + 20.0,
@@ -54,7 +56,7 @@ def check_speakers(op: Operator, host: Host, fi: FunctionInventory, fp: Function
         answers[en] = a
         if a in ("skip", None):
             return answered("audio_out", S.UNTESTED, op, ev, *skipped("audio_out", op, a).reasons)
-    bad = [(fr, en) for _u, _e, fr, en, _c in SIDES if answers[en] == "defect"]
+    bad = [(fr, en) for _u, _e, _a, en, fr, _c in SIDES if answers[en] == "defect"]
     if bad:
         return answered("audio_out", S.FAILED, op, ev, reason(
             "audio_out.side", f"Haut-parleur sans son : {', '.join(f for f, _ in bad)}",
