@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from deuxvie.config import Config
 from deuxvie.grading.policy import PolicyError
 from deuxvie.pipeline.steps import RunData
