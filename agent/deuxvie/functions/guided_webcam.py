@@ -62,7 +62,9 @@ def check_webcam_preview(op: Operator, host: Host, fi: FunctionInventory
         if lines:
             shown += 1
             op.out.write("\x1b[H\x1b[J" + "\n".join(lines) + "\n")
-            op.out.flush()
+            # the screen was cleared for the picture: the answer keys stay under it
+            op.say("Entrée = image correcte, D = défaut, S = impossible",
+                   "Enter = picture fine, D = defect, S = cannot test")
         else:
             failed += 1
             if failed >= MAX_FAILED_FRAMES and not shown:
