@@ -44,10 +44,10 @@ unit: setup
 	$(BIN)/pytest -q --durations=15
 
 test: setup lint
-	$(BIN)/pytest -q --durations=15 -m "not functions_rig"
+	$(BIN)/pytest -q --durations=15
 
-# The virtual PC's functions (audio, hwsim Wi-Fi AP, set_link, send-key guided checks): one
-# QEMU boot, 155-505 s; kept out of `make test` until its Wi-Fi check holds under load.
+# The virtual PC's functions boot alone (audio, hwsim Wi-Fi AP, set_link, send-key guided
+# checks, a stick walked through the xHCI ports), also part of `make test`: README.
 test-functions-vm: setup
 	$(BIN)/pytest -q --durations=5 -m functions_rig
 

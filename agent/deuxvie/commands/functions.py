@@ -44,7 +44,8 @@ def _functions(args: argparse.Namespace) -> int:
             print(f"deuxvie-guided: ready ({reader.opened} input devices)", file=sys.stderr,
                   flush=True)
             results = run_guided(op, fi, results, only=args.only.split(","),
-                                 layout=args.layout or args.lang)
+                                 layout=args.layout or args.lang, host=host,
+                                 policy=policy.functions)
     g = grade(inv, [], [], policy, functions=results)
     if args.json:
         out: dict[str, Any] = {"functions": [jsonable(r) for r in results],
@@ -69,7 +70,7 @@ def register(sub: Any) -> None:
                    help="contrôles guidés avec l'opérateur / guided checks with the operator")
     p.add_argument("--only", default=",".join(GUIDED_IDS),
                    help="contrôles guidés à faire / guided checks to run (keyboard,screen,"
-                   "pointing,lid)")
+                   "pointing,lid,audio_out,audio_in,webcam,usb)")
     p.add_argument("--operator", default="opérateur", help="qui répond / who answers")
     p.add_argument("--layout", choices=("fr", "en"), help="clavier AZERTY (fr) ou QWERTY (en)")
     p.add_argument("--policy", metavar="FILE", help="politique de classement / grading policy")

@@ -122,16 +122,17 @@ def power_off(host: Host) -> bool:
     return False
 
 
-def _guided(ui: Any, config: Config) -> Any:
+def _guided(ui: Any, config: Config, host: Host) -> Any:
     """The attended function checks, on the PC's own keyboard, with the live display paused
     (the UI's `paused()`, as for the wipe question)."""
-    from deuxvie.functions.guided import evdev_operator, run_guided
+    from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
+    from deuxvie.grading.policy import load_policy
 
     def guided(fi: Any, automatic: tuple[Any, ...]) -> tuple[Any, ...]:
         op, reader = evdev_operator(fi, config.operator or "opérateur", config.language)
         with reader, ui.paused():
-            return run_guided(op, fi, automatic, only=("keyboard", "screen", "pointing", "lid"),
-                              layout=config.language)
+            return run_guided(op, fi, automatic, only=GUIDED_IDS, layout=config.language,
+                              host=host, policy=load_policy(config.policy_file).functions)
 
     return guided
 
@@ -182,7 +183,7 @@ def run_machine(
                 selection=selection,
                 extra_disks=extra_disks,
                 only_extra_disks=only_extra_disks,
-                guided=_guided(ui, config),
+                guided=_guided(ui, config, host),
             ).run()
             ui.final(outcome)
         if runlog is not None:
