@@ -11,10 +11,11 @@ from deuxvie.pipeline.steps.common import per_disk, policy_for
 
 
 def surface_step(ctx: StepContext) -> StepOutput:
-    diag = policy_for(ctx.data.config).diagnostics
+    diag = policy_for(ctx.data).diagnostics
 
     def one(disk: Any, progress: Any) -> Any:
         return run_surface_scan(
+            ctx.host,
             disk.path,
             target=disk_key(disk),
             progress=progress,
