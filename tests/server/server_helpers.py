@@ -64,6 +64,19 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def wait_for_port_closed(port: int, timeout_s: float = 30.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"127.0.0.1:{port} still accepts connections")
+
+
 def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
     import socket
     import time
@@ -136,6 +149,11 @@ class ServedProcess:
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
+        # The master is reaped, but a SIGKILLed worker may still hold the shared listening
+        # socket for a moment: a restart's port check would then connect to the dying
+        # socket and its first request be reset (seen under load). Wait for the port to
+        # refuse connections before anything starts again.
+        wait_for_port_closed(self.port, 30)
 
     def stop(self) -> str:
         """Terminate; the server's stderr (its error log)."""
