@@ -19,8 +19,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +35,9 @@ from deuxvie.wipe.progress import ProgressCallback, WipeProgress
 
 MIB = 1024 * 1024
 BLOCK = 4 * MIB
+
+
+Events = dict[tuple[str, str], list[tuple[float, int, int, float | None]]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class EtaRecorder:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.events: dict[tuple[str, str], list[tuple[float, int, int, float | None]]] = {}
+        self.events: Events = {}
         self._lock = threading.Lock()
 
     def __call__(self, p: WipeProgress) -> None:
@@ -95,6 +98,8 @@ class Result:
     dd_s: float  # median
     rounds: int
     eta_checks: tuple[EtaCheck, ...] = ()  # from the last station round
+    # that round's progress events: (device, phase) -> [(time, done, total, eta)]
+    events: Events = field(default_factory=dict, compare=False)
 
     @property
     def moved_bytes(self) -> int:
@@ -115,10 +120,11 @@ class Result:
         return self.dd_s / self.station_s
 
 
-def summarise(disks: int, size_bytes: int, times: dict[str, Sequence[float]],
-              eta_checks: Sequence[EtaCheck] = ()) -> Result:
+def summarise(disks: int, size_bytes: int, times: Mapping[str, Sequence[float]],
+              eta_checks: Sequence[EtaCheck] = (), events: Events | None = None) -> Result:
     return Result(disks, size_bytes, statistics.median(times["station"]),
-                  statistics.median(times["dd"]), len(times["station"]), tuple(eta_checks))
+                  statistics.median(times["dd"]), len(times["station"]), tuple(eta_checks),
+                  events or {})
 
 
 def report_lines(r: Result) -> list[str]:
@@ -208,7 +214,8 @@ def bench_devices(devs: Sequence[str], size: int, rounds: int, journal: str) -> 
         recorders.append(EtaRecorder())
         times["dd"].append(_timed(partial(dd_parallel, devs, size)))
         times["station"].append(_timed(partial(station_parallel, plans, journal, recorders[-1])))
-    return summarise(len(devs), size, times, recorders[-1].checks() if recorders else ())
+    last = recorders[-1] if recorders else EtaRecorder()
+    return summarise(len(devs), size, times, last.checks(), last.events)
 
 
 def main() -> int:

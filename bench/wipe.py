@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from deuxvie.host.block import open_block
@@ -221,11 +222,15 @@ def _section(title: str, fn: Callable[[], list[str]]) -> list[str]:
     return lines
 
 
+def _loop_report(label: str, directory: Path, size: int, rounds: int, with_nwipe: bool
+                 ) -> list[str]:
+    return report(label, size, *bench_backing(label, directory, size, rounds, with_nwipe))
+
+
 def loop_sections(size: int, rounds: int, with_nwipe: bool, disk_dir: Path) -> list[str]:
     out: list[str] = []
     for label, directory in (("tmpfs", Path("/dev/shm")), ("disk file", disk_dir)):
-        out += _section(label, lambda label=label, directory=directory: report(
-            label, size, *bench_backing(label, directory, size, rounds, with_nwipe)))
+        out += _section(label, partial(_loop_report, label, directory, size, rounds, with_nwipe))
     return out
 
 

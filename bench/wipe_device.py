@@ -16,7 +16,8 @@ not reach the throttle, the class is CPU-limited, and the output says so instead
 the goal (the goals hold "wherever the device, not the CPU, is the limit", issue #16).
 
 Environment: BENCH_DEVICE_ROUNDS (default 2), BENCH_DEVICE_SCALE (multiplies every disk size,
-default 1), BENCH_IMAGE_DIR (disk images; default /dev/shm).
+default 1), BENCH_IMAGE_DIR (disk images; default /dev/shm), BENCH_DEVICE_JSON (a file for
+the guest's raw figures and progress events).
 """
 
 from __future__ import annotations
@@ -227,6 +228,8 @@ def run(rounds: int | None = None, scale: float | None = None) -> list[str]:
     image_dir = Path(os.environ.get("BENCH_IMAGE_DIR", "/dev/shm"))
     before = load_text()
     raw, took = run_in_guest(rounds, scale, image_dir)
+    if os.environ.get("BENCH_DEVICE_JSON"):  # the guest's raw figures, progress events included
+        Path(os.environ["BENCH_DEVICE_JSON"]).write_text(json.dumps(raw, indent=1))
     load = load1()
     head = [f"### Device-limited (QEMU TCG guest, {raw['cpus']} vCPUs, throttled disks): "
             f"one boot, {took:.0f} s; host load average {before} before, {load_text()} after", ""]

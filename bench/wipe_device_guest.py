@@ -93,6 +93,8 @@ def main(argv: list[str]) -> int:
             "disks": r.disks, "size_bytes": r.size_bytes, "engine_s": r.station_s,
             "dd_s": r.dd_s, "rounds": r.rounds,
             "eta": [[c.device, c.phase, c.fraction, c.eta_s, c.actual_s] for c in r.eta_checks],
+            # every progress event of the last engine round, for a look at an odd ETA
+            "events": {f"{dev} {phase}": evs for (dev, phase), evs in r.events.items()},
         }
     print(json.dumps(out))
     return 0
