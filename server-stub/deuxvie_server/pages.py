@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deuxvie_server import (
     accounts,
+    api,
     attestation,
     bilan,
     intake,
@@ -190,7 +191,9 @@ def login_post() -> Any:
     who = _login_principal()
     if who is None:
         return render("login.html", next=target, error=True), 401
-    with sessions().begin() as session:
+    # on the writers' path like every write (issue 11 item 5: a deferred transaction that
+    # then writes is "database is locked" under an ingest burst on SQLite)
+    with api.writing() as session:
         sid, _csrf = accounts.open_session(session, who)
     resp = redirect(target)
     # the cookie holds a random session id (web_sessions), never a token (issue 11 #13)
@@ -204,7 +207,7 @@ def login_post() -> Any:
 def logout() -> Any:
     sid = request.cookies.get(COOKIE)
     if sid:
-        with sessions().begin() as session:
+        with api.writing() as session:
             accounts.end_session(session, sid)
     resp = redirect(url_for("pages.login"))
     resp.delete_cookie(COOKIE)
@@ -450,14 +453,21 @@ def _donor_scope(session: Session, who: Principal, donor_id: str) -> tuple[Donor
     return donor, workshop
 
 
+def _donor_balance(session: Session, who: Principal, donor_id: str,
+                   year: int) -> tuple[Donor, str | None, dict[str, Any]]:
+    """The donor, the workshop the caller is limited to, and the donor's balance of the year
+    (the HTML page and the CSV must count the same items)."""
+    donor, workshop = _donor_scope(session, who, donor_id)
+    b = bilan.balance(session, bilan.Scope(year=year, donor_id=donor_id, workshop_id=workshop))
+    return donor, workshop, b
+
+
 @bp.get("/donors/<donor_id>/bilan")
 @page_auth()
 def donor_bilan(donor_id: str, who: Principal) -> Any:
     year = _year()
     with sessions()() as session:
-        donor, workshop = _donor_scope(session, who, donor_id)
-        b = bilan.balance(session, bilan.Scope(year=year, donor_id=donor_id,
-                                               workshop_id=workshop))
+        donor, workshop, b = _donor_balance(session, who, donor_id, year)
         lots = [lot for lot in queries.lots(session, donor_id)
                 if lot.received_on and lot.received_on.year == year
                 and (workshop is None or lot.workshop_id == workshop)]
@@ -488,9 +498,7 @@ def network_bilan(who: Principal) -> Any:
 def donor_bilan_csv(donor_id: str, who: Principal) -> Response:
     year = _year()
     with sessions()() as session:
-        _donor, workshop = _donor_scope(session, who, donor_id)
-        b = bilan.balance(session, bilan.Scope(year=year, donor_id=donor_id,
-                                               workshop_id=workshop))
+        _donor, _workshop, b = _donor_balance(session, who, donor_id, year)
     resp = _csv_response(f"bilan-{donor_id}-{year}.csv", bilan.CSV_HEADER,
                          iter([bilan.csv_row(b)]))
     resp.headers["Cache-Control"] = "no-store"

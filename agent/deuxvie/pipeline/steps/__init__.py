@@ -130,6 +130,7 @@ class RunData:
     # Attended runs: the guided checks of the functions step (the UI pauses its display and
     # hands the console to them); None in unattended runs and tests.
     guided: Callable[[Any, tuple[FunctionResult, ...]], tuple[FunctionResult, ...]] | None = None
+    policy: Any = None  # grading.policy.Policy, read once a run (steps.common.policy_for)
 
 
 # What the run holds before any step (the stick's config) or decides between steps (the

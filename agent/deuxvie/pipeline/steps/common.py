@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from deuxvie.certificate.facts import OFFLINE_SERVER
-from deuxvie.config import Config
 from deuxvie.grading.grade import internal_disks
-from deuxvie.grading.policy import load_policy
+from deuxvie.grading.policy import Policy, load_policy
 from deuxvie.i18n import reason
 from deuxvie.model.diagnostics import TestStatus
-from deuxvie.pipeline.steps import ProgressEvent, StepContext, StepOutput, StepState
+from deuxvie.pipeline.steps import ProgressEvent, RunData, StepContext, StepOutput, StepState
 
 
-def policy_for(config: Config) -> Any:
-    """The grading policy of the run (the stick's policy.file, else the shipped one)."""
-    return load_policy(config.policy_file)
+def policy_for(data: RunData) -> Policy:
+    """The grading policy of the run (the stick's policy.file, else the shipped one), read
+    once: every step of a run judges by the same policy even if the file changes meanwhile,
+    and a policy that does not parse fails the first step that needs it, not each one."""
+    if data.policy is None:
+        data.policy = load_policy(data.config.policy_file)
+    return data.policy
 
 
 def server_url(data: Any) -> str:

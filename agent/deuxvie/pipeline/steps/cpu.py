@@ -20,7 +20,7 @@ def cpu_step(ctx: StepContext) -> StepOutput:
         duration_s=float(cfg.cpu_stress_s),
         progress=diag_progress(ctx, "cpu"),
         sample_fans=(lambda: sample_fans(host, fans)) if fans else None,
-        **policy_for(cfg).cpu.stress_limits(),
+        **policy_for(ctx.data).cpu.stress_limits(),
     )
     ctx.data.diagnostics.append(res)
     m = res.measurements

@@ -12,7 +12,7 @@ from deuxvie.pipeline.steps.common import policy_for
 def functions_step(ctx: StepContext) -> StepOutput:
     data = ctx.data
     assert data.inventory is not None  # the orchestrator always sets one
-    policy = policy_for(data.config)
+    policy = policy_for(data)
     results = list(run_unattended(ctx.host, data.inventory, data.diagnostics, policy))
     fi = data.inventory.functions.value
     if data.guided is not None and not data.config.unattended and fi is not None:

@@ -12,7 +12,7 @@ def grade_step(ctx: StepContext) -> StepOutput:
     data = ctx.data
     assert data.inventory is not None  # the orchestrator always sets one
     g = grade(
-        data.inventory, data.diagnostics, data.erasure, policy_for(data.config),
+        data.inventory, data.diagnostics, data.erasure, policy_for(data),
         functions=data.functions,
     )
     data.grade = g

@@ -12,7 +12,7 @@ def ram_step(ctx: StepContext) -> StepOutput:
     res = run_ram_test(
         ctx.host,
         fraction_pct=float(cfg.ram_test_pct),
-        passes=policy_for(cfg).diagnostics.ram_passes,
+        passes=policy_for(ctx.data).diagnostics.ram_passes,
         progress=diag_progress(ctx, "ram"),
     )
     ctx.data.diagnostics.append(res)

@@ -15,7 +15,7 @@ SELFTEST_POLL_INTERVAL_S = 15.0
 
 def selftest_step(ctx: StepContext) -> StepOutput:
     cfg = ctx.data.config
-    limit = policy_for(cfg).diagnostics.selftest_time_limit_s(cfg.selftest)
+    limit = policy_for(ctx.data).diagnostics.selftest_time_limit_s(cfg.selftest)
 
     def one(disk: Any, progress: Any) -> Any:
         return run_selftest(

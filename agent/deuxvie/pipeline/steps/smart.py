@@ -15,7 +15,7 @@ def smart_step(ctx: StepContext) -> StepOutput:
         return StepOutput(
             StepState.UNTESTED, (reason("smart.no_disks", "disques inconnus", "disks unknown"),)
         )
-    policy = policy_for(ctx.data.config)
+    policy = policy_for(ctx.data)
     verdicts: list[str] = []
     worst_fail = False
     tested = 0

@@ -11,7 +11,7 @@ from deuxvie.pipeline.steps.common import per_disk, policy_for
 
 
 def surface_step(ctx: StepContext) -> StepOutput:
-    diag = policy_for(ctx.data.config).diagnostics
+    diag = policy_for(ctx.data).diagnostics
 
     def one(disk: Any, progress: Any) -> Any:
         return run_surface_scan(
