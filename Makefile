@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-wipe-device bench-label bench-server bench-station image test-iso test-guest pxe test-stick test-functions-vm clean
+.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-wipe-device bench-label bench-server bench-station bench-cli image test-iso test-guest pxe test-stick test-functions-vm clean
 
 setup: apt venv
 
@@ -44,10 +44,10 @@ unit: setup
 	$(BIN)/pytest -q --durations=15
 
 test: setup lint
-	$(BIN)/pytest -q --durations=15 -m "not functions_rig"
+	$(BIN)/pytest -q --durations=15
 
-# The virtual PC's functions (audio, hwsim Wi-Fi AP, set_link, send-key guided checks): one
-# QEMU boot, 155-505 s; kept out of `make test` until its Wi-Fi check holds under load.
+# The virtual PC's functions boot alone (audio, hwsim Wi-Fi AP, set_link, send-key guided
+# checks, a stick walked through the xHCI ports), also part of `make test`: README.
 test-functions-vm: setup
 	$(BIN)/pytest -q --durations=5 -m functions_rig
 
@@ -75,6 +75,12 @@ bench-server: setup
 
 bench-label: setup
 	$(BIN)/python -m bench.label
+
+# Start-up of `deuxvie --version`, `--help`, `parse`, `deuxvie-server --help` (goal < 0.25 s)
+# and the first frame of `deuxvie run` (goal < 1 s): medians of 10 fresh processes, load
+# average beside each (BENCH_CLI_RUNS)
+bench-cli: setup
+	$(BIN)/python -m bench.cli --runs $${BENCH_CLI_RUNS:-10}
 
 # N disks wiped in parallel by the station vs N-parallel dd (root, loop devices on tmpfs;
 # BENCH_STATION_DISKS, BENCH_STATION_SIZE_MIB, BENCH_ROUNDS)

@@ -14,6 +14,7 @@ SECTIONS = (
     "bench.dmidecode_compare",
     "bench.diagnostics",
     "bench.label",
+    "bench.cli",
     "bench.server",
 )
 

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "label"))
+sys.path.insert(0, str(REPO / "tests" / "certificate"))
 
 from deuxvie.certificate.pdf import render_certificate  # noqa: E402
 from deuxvie.label.config import SIZES  # noqa: E402
 from deuxvie.label.render import render_label_png  # noqa: E402
 from deuxvie.label.zpl import native_zpl  # noqa: E402
-from label_sample import SERVER, build_report  # noqa: E402
+from report_sample import SERVER, build_report  # noqa: E402
 
 LABEL_TARGET_S = 0.200
 PDF_TARGET_S = 1.0

@@ -21,7 +21,6 @@ from typing import Any
 
 from deuxvie import netboot
 from deuxvie.host.base import Host
-from deuxvie.wipe.plan import parse_verify
 
 # Where `deuxvie run` looks when --config is not given: the stick's writable data
 # partition (live-image/), then /etc on a dev machine.
@@ -159,7 +158,11 @@ def _to_url(value: Any) -> str | None:
 
 
 def _to_verify(value: Any) -> str:
-    return parse_verify(_to_str(value))  # the wipe command's own rule
+    # the wipe command's own rule; imported here, as wipe.plan pulls the whole wipe package
+    # in, which `deuxvie run` must not pay before its first frame (issue 16)
+    from deuxvie.wipe.plan import parse_verify
+
+    return parse_verify(_to_str(value))
 
 
 _PATH = "path"  # marker: resolved against the config file's folder

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from deuxvie.certificate.facts import certificate_url
 from deuxvie.commands.run import run_machine
 from deuxvie.config import Config
 from deuxvie.devtools.service import (
@@ -247,7 +248,7 @@ def tell_delivery(
         and receipt_for(station_dir, report_id) is not None
         and service.report_verified(report_id)
     ):
-        say(f"signed report: {service.url}/c/{report_id}")
+        say(f"signed report: {certificate_url({'uuid': report_id}, service.url)}")
         say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
             f"there: GET /api/v1/reports/{report_id})")
         tell_donor(service, station_dir.parent)
@@ -336,7 +337,7 @@ def vm_run(out: Path, service: DemoService) -> int:
     if (out / "label.png").exists():
         say(f"label PNG (from the stick's data partition): {out / 'label.png'}")
     if res.report_uuid is not None and res.delivered:
-        say(f"signed report: {service.url}/c/{res.report_uuid}")
+        say(f"signed report: {certificate_url({'uuid': res.report_uuid}, service.url)}")
         say(f"  (the service's signed receipt is in {station_dir / 'sent'}; stored and verified "
             f"there: GET /api/v1/reports/{res.report_uuid})")
         say(

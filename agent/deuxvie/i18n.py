@@ -4,6 +4,8 @@ status never reads "NON EFFACÉ" on the screen and "IGNORÉ" on the certificate.
 
 A pair is always (fr, en) and `pick(pair, lang)` is the only way to choose one.
 Only the two certifiable statuses use the word EFFACÉ/ERASED (tests hold this line).
+The operator screens' words live here too (steps, states, screen labels, durations and
+rates): ui/styles.py keeps only their colours and icons.
 """
 
 from __future__ import annotations
@@ -26,12 +28,38 @@ ERASURE_WORDS: dict[str, tuple[str, str]] = {
     NO_DISK: ("Aucun disque interne traité", "No internal disk processed"),
 }
 
+# The short status word of a disk on a screen cell (the station screen): each stands, word
+# for word, inside the certificate's ERASURE_WORDS above.
+ERASURE_STATUS: dict[str, tuple[str, str]] = {
+    "ERASED": ("EFFACÉ", "ERASED"),
+    "ERASED_WITH_WARNINGS": ("EFFACÉ avec réserves", "ERASED with warnings"),
+    "FAILED": ("ÉCHEC", "FAILED"),
+    "INTERRUPTED": ("INTERROMPU", "INTERRUPTED"),
+    "SKIPPED": ("IGNORÉ", "SKIPPED"),
+}
+
+# A diagnostic's status (model.diagnostics.TestStatus values) in a step's summary line.
+TEST_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "passed": ("OK", "OK"),
+    "warning": ("avertissement", "warning"),
+    "failed": ("ÉCHEC", "FAILED"),
+    "untested": ("non testé", "untested"),
+}
+
 VERDICT_WORDS: dict[str, tuple[str, str]] = {
     "PASS": ("PASS", "PASS"),
     "PASS_WITH_WARNINGS": ("PASS avec réserves", "PASS with warnings"),
     "FAIL": ("FAIL", "FAIL"),
 }
 NOT_GRADED = ("NON ÉVALUÉ", "NOT GRADED")
+
+# A grade component's status (model.grade.ComponentGrade.status) in `deuxvie grade`.
+COMPONENT_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("OK", "OK"),
+    "warn": ("ATTENTION", "WARNING"),
+    "fail": ("ÉCHEC", "FAIL"),
+    "untested": ("NON TESTÉ", "UNTESTED"),
+}
 
 # What a verdict means for the machine (the screen's subtitle under the big word).
 VERDICT_MEANING: dict[str, tuple[str, str]] = {
@@ -55,6 +83,38 @@ TEST_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The PC functions (issue #12: deuxvie.functions), their statuses and how each was checked.
+FUNCTION_NAMES: dict[str, tuple[str, str]] = {
+    "screen": ("Écran", "Screen"),
+    "backlight": ("Rétroéclairage", "Backlight"),
+    "keyboard": ("Clavier", "Keyboard"),
+    "pointing": ("Pavé tactile / souris", "Touchpad / mouse"),
+    "audio_out": ("Haut-parleurs", "Speakers"),
+    "audio_in": ("Microphone", "Microphone"),
+    "webcam": ("Webcam", "Webcam"),
+    "wifi": ("Wi-Fi", "Wi-Fi"),
+    "ethernet": ("Ethernet", "Ethernet"),
+    "bluetooth": ("Bluetooth", "Bluetooth"),
+    "usb": ("Ports USB", "USB ports"),
+    "battery_charge": ("Charge de la batterie", "Battery charging"),
+    "fans": ("Ventilateurs", "Fans"),
+    "optical": ("Lecteur optique", "Optical drive"),
+}
+
+FUNCTION_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "PASSED": ("OK", "passed"),
+    "FAILED": ("EN PANNE", "FAILED"),
+    "UNTESTED": ("non testé", "untested"),
+    "ABSENT": ("absent", "absent"),
+}
+
+FUNCTION_METHOD_WORDS: dict[str, tuple[str, str]] = {
+    "inventory": ("inventaire", "inventory"),
+    "automatic": ("automatique", "automatic"),
+    "attended": ("avec l'opérateur", "with the operator"),
+}
+
+
 def pick(pair: tuple[str, str], lang: str) -> str:
     """The French (lang "fr") or English word of a (fr, en) pair."""
     return pair[0] if lang == "fr" else pair[1]
@@ -67,6 +127,11 @@ def reason(code: str, fr: str, en: str) -> Reason:
 def both(fr: str, en: str) -> str:
     """One line for screens shown to French workshops that also serve English speakers."""
     return f"{fr} / {en}"
+
+
+def both_words(pair: tuple[str, str]) -> str:
+    """A status word in both languages, once where they say the same ("PASS", "OK")."""
+    return pair[0] if pair[0] == pair[1] else both(*pair)
 
 
 def item_words(name: str, disk: str | None = None) -> tuple[str, str]:
@@ -100,3 +165,92 @@ def number(value: float, lang: str, decimals: int = 0) -> str:
     if lang != "fr":
         return text
     return text.replace(",", NNBSP).replace(".", ",")
+
+
+# --- The operator screens (ui/, hotplug/screen.py) ---------------------------------------
+
+# Steps of a run (pipeline.steps.StepName values): every registered step has its words here
+# (tests/pipeline/test_steps_conformance.py).
+STEP_NAMES: dict[str, tuple[str, str]] = {
+    "inventory": ("Inventaire", "Inventory"),
+    "smart": ("Santé des disques (SMART)", "Disk health (SMART)"),
+    "selftest": ("Autotest des disques", "Disk self-test"),
+    "cpu": ("Test du processeur", "CPU stress test"),
+    "functions": ("Fonctions du PC", "PC functions"),
+    "ram": ("Test de la mémoire", "Memory test"),
+    "surface": ("Lecture de surface", "Surface scan"),
+    "wipe": ("Effacement des disques", "Disk erasure"),
+    "grade": ("Classement", "Grading"),
+    "report": ("Rapport signé", "Signed report"),
+    "certificate": ("Certificat d'effacement", "Erasure certificate"),
+    "label": ("Étiquette", "Label"),
+    "upload": ("Envoi au service", "Upload"),
+}
+
+# States of a step (pipeline.steps.StepState values).
+STATE_WORDS: dict[str, tuple[str, str]] = {
+    "pending": ("en attente", "pending"),
+    "running": ("en cours", "running"),
+    "done": ("fait", "done"),
+    "failed": ("échec", "failed"),
+    "skipped": ("sauté", "skipped"),
+    "untested": ("non testé", "untested"),
+}
+
+SCREEN_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("deuxvie — diagnostic et effacement", "deuxvie — diagnostics and erasure"),
+    "no_verdict": ("pas de verdict : classement indisponible", "no verdict: grading unavailable"),
+    "reasons": ("Raisons", "Reasons"),
+    "suggestion": ("Conseil", "Suggestion"),
+    "untested": ("Non testé", "Not tested"),
+    "erasure": ("Effacement", "Erasure"),
+    "functions": ("Fonctions du PC", "PC functions"),
+    "label": ("Étiquette", "Label"),
+    "upload": ("Rapport", "Report"),
+    "certificate": ("Certificat", "Certificate"),
+    "problems": ("Étapes en échec", "Failed steps"),
+    "interrupted": ("RUN INTERROMPU", "RUN INTERRUPTED"),
+    "duration": ("Durée", "Duration"),
+    "confirm_title": ("Effacement définitif", "Permanent erasure"),
+    "will_wipe": ("Ces disques vont être effacés :", "These disks will be erased:"),
+    "wont_wipe": ("Non effacés :", "Not erased:"),
+    "question": (
+        "Effacer DÉFINITIVEMENT ces {n} disque(s) ? Tapez « oui » pour confirmer : ",
+        "Erase these {n} disk(s) PERMANENTLY? Type “yes” to confirm: ",
+    ),
+    "confirmed": ("Effacement confirmé.", "Erasure confirmed."),
+    "declined": (
+        "Effacement refusé : aucun disque ne sera effacé.",
+        "Erasure refused: no disk will be erased.",
+    ),
+    "none_label": ("pas d'étiquette", "no label"),
+    "not_sent": ("gardé sur la clé (envoi plus tard)", "kept on the stick (upload later)"),
+}
+
+YES = frozenset({"oui", "o", "yes", "y"})
+
+
+def screen_word(key: str, lang: str) -> str:
+    """A screen label of SCREEN_WORDS in the operator's language."""
+    return pick(SCREEN_WORDS[key], lang)
+
+
+def duration_text(seconds: float | None, lang: str = "fr") -> str:
+    if seconds is None or seconds < 0:
+        return "—"
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s"
+    return f"{s} s"
+
+
+def rate_text(bytes_per_s: float | None, lang: str = "fr") -> str:
+    if bytes_per_s is None:
+        return ""
+    unit = "Mo/s" if lang == "fr" else "MB/s"
+    text = f"{bytes_per_s / 1e6:.0f}" if bytes_per_s >= 1e7 else f"{bytes_per_s / 1e6:.1f}"
+    return f"{text.replace('.', ',') if lang == 'fr' else text} {unit}"

@@ -17,9 +17,7 @@ from __future__ import annotations
 import os
 import shlex
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -71,6 +69,11 @@ def fetch(
 ) -> bytes:
     """GET `url`, retrying connection errors (DHCP and link negotiation take seconds after
     boot); an HTTP error status is final (a 404 will not fix itself)."""
+    # urllib.request (http.client, email, ssl) only when a netbooted PC fetches: every
+    # `deuxvie run` reads this module before its first frame (issue 16)
+    import urllib.error
+    import urllib.request
+
     _check_url(url)
     last = ""
     for attempt in range(attempts):

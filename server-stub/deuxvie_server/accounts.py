@@ -22,17 +22,21 @@ from sqlalchemy.orm import Session
 
 from deuxvie_server.errors import ApiError
 from deuxvie_server.models import AdminToken, User, WebSession, Workshop, utcnow
+
+# the role names live in roles.py (the CLI's parser needs them alone); callers keep
+# reading them here (accounts.OPERATOR)
+from deuxvie_server.roles import (
+    DEFAULT_TOKEN_TTL,
+    DONOR_VIEWER,
+    NETWORK_ADMIN,
+    OPERATOR,  # noqa: F401
+    ROLES,
+    WORKSHOP_ADMIN,  # noqa: F401
+    WORKSHOP_ROLES,
+)
 from deuxvie_server.security import new_token, token_hash
 
-OPERATOR = "operator"
-WORKSHOP_ADMIN = "workshop_admin"
-NETWORK_ADMIN = "network_admin"
-DONOR_VIEWER = "donor_viewer"
-ROLES = (OPERATOR, WORKSHOP_ADMIN, NETWORK_ADMIN, DONOR_VIEWER)
-WORKSHOP_ROLES = (OPERATOR, WORKSHOP_ADMIN)
-
 SESSION_TTL = dt.timedelta(hours=8)
-DEFAULT_TOKEN_TTL = dt.timedelta(days=90)
 MAX_TOKEN_TTL = dt.timedelta(days=366)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1

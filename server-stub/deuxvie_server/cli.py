@@ -8,21 +8,18 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from deuxvie_server import accounts, stations
+from deuxvie_server import roles
 from deuxvie_server.config import DEFAULT_DB_URL, Config
-from deuxvie_server.db import (
-    current_revision,
-    make_engine,
-    make_sessionmaker,
-    upgrade,
-    write_engine,
-    write_transaction,
-    writer_queue,
-)
 from deuxvie_server.errors import ApiError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# The database layer (SQLAlchemy, the models, alembic) is imported by the commands that use
+# it, not by the parser: `deuxvie-server --help` and the offline verify-* commands pay
+# none of it (issue 16, docs/adr/0095).
 
 # Threads per gunicorn worker. gthread gives a connection a thread from when its request is
 # readable until answered, including the time its body takes to arrive: with 4 threads x 3
@@ -41,6 +38,8 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _sessions(url: str):  # type: ignore[no-untyped-def]
+    from deuxvie_server.db import make_engine, make_sessionmaker, upgrade
+
     engine = make_engine(url)
     upgrade(engine)
     return make_sessionmaker(engine)
@@ -49,6 +48,15 @@ def _sessions(url: str):  # type: ignore[no-untyped-def]
 def _write(url: str) -> AbstractContextManager[Session]:
     """A write transaction queued with the running service's writers (db.write_transaction:
     the same flock queue and BEGIN IMMEDIATE on SQLite)."""
+    from deuxvie_server.db import (
+        make_engine,
+        make_sessionmaker,
+        upgrade,
+        write_engine,
+        write_transaction,
+        writer_queue,
+    )
+
     engine = make_engine(url)
     upgrade(engine)
     return write_transaction(make_sessionmaker(write_engine(engine)), writer_queue(engine))
@@ -93,6 +101,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from deuxvie_server.db import current_revision, make_engine, upgrade
+
     engine = make_engine(args.db)
     upgrade(engine)
     print(f"database at revision {current_revision(engine)}")
@@ -100,6 +110,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
+    from deuxvie_server import stations
+
     with _write(args.db) as session:
         token = stations.create_enrolment_token(
             session, args.note, dt.timedelta(hours=args.ttl_hours), workshop_id=args.workshop
@@ -122,6 +134,8 @@ def _user_id(session, username: str | None) -> int | None:  # type: ignore[no-un
 
 
 def cmd_admin_token_create(args: argparse.Namespace) -> int:
+    from deuxvie_server import stations
+
     with _write(args.db) as session:
         token = stations.create_admin_token(
             session, args.note, _user_id(session, args.user), dt.timedelta(days=args.ttl_days))
@@ -130,6 +144,7 @@ def cmd_admin_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token_list(args: argparse.Namespace) -> int:
+    from deuxvie_server import accounts
     from deuxvie_server.models import User
 
     with _sessions(args.db)() as session:
@@ -144,6 +159,8 @@ def cmd_admin_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_admin_token_revoke(args: argparse.Namespace) -> int:
+    from deuxvie_server import accounts
+
     with _write(args.db) as session:
         row = accounts.revoke_token(session, args.token_id)
         print(f"token {row.token_id} revoked at {row.revoked_at}")
@@ -151,6 +168,8 @@ def cmd_admin_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_workshop_create(args: argparse.Namespace) -> int:
+    from deuxvie_server import accounts
+
     with _write(args.db) as session:
         accounts.create_workshop(session, args.workshop_id, args.name, args.territory)
     print(f"workshop {args.workshop_id} created")
@@ -158,6 +177,8 @@ def cmd_workshop_create(args: argparse.Namespace) -> int:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
+    from deuxvie_server import accounts
+
     # the password comes from the environment or stdin, never argv (/proc/*/cmdline)
     password = os.environ.get("DEUXVIE_PASSWORD") or sys.stdin.readline().rstrip("\n")
     with _write(args.db) as session:
@@ -168,6 +189,8 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 
 def cmd_station_revoke(args: argparse.Namespace) -> int:
+    from deuxvie_server import stations
+
     try:
         with _write(args.db) as session:
             station = stations.revoke(session, args.station_id)
@@ -291,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(q)
     q.add_argument("--note")
     q.add_argument("--user", help="the token acts as this user, with its role")
-    q.add_argument("--ttl-days", type=int, default=accounts.DEFAULT_TOKEN_TTL.days)
+    q.add_argument("--ttl-days", type=int, default=roles.DEFAULT_TOKEN_TTL.days)
     q.set_defaults(func=cmd_admin_token_create)
     q = asub.add_parser("list", help="list API tokens (id, user, expiry or revocation)")
     _db_arg(q)
@@ -315,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = usub.add_parser("create", help="add a user; password from DEUXVIE_PASSWORD or stdin")
     _db_arg(q)
     q.add_argument("username")
-    q.add_argument("--role", required=True, choices=accounts.ROLES)
+    q.add_argument("--role", required=True, choices=roles.ROLES)
     q.add_argument("--workshop", help="operator / workshop_admin: its workshop")
     q.add_argument("--donor", help="donor_viewer: the donor it sees")
     q.set_defaults(func=cmd_user_create)

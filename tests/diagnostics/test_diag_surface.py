@@ -1,4 +1,6 @@
-"""Surface scan on real loop devices (root), with injected and device-mapper read errors."""
+"""Surface scan on real loop devices (root), opened through the Host like every layer: the
+real LocalHost, and Host fakes whose opened disk fails or slows chosen reads; device-mapper
+read errors too."""
 
 from __future__ import annotations
 
@@ -6,11 +8,14 @@ import errno
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from deuxvie.diagnostics.surface import open_for_read, plan_offsets, run_surface_scan
+from deuxvie.diagnostics.surface import plan_offsets, run_surface_scan
+from deuxvie.host.base import HostError
+from deuxvie.host.block import BlockIO
+from deuxvie.host.local import LocalHost
 from deuxvie.model.diagnostics import TestStatus as St
 
 MIB = 1024 * 1024
@@ -49,7 +54,7 @@ def test_plan_sampled_covers_edges_and_strata() -> None:
 @needs_root
 def test_full_scan_of_a_healthy_loop_device(loop_dev: str) -> None:
     seen: list[float] = []
-    r = run_surface_scan(loop_dev, target="LOOP", mode="full",
+    r = run_surface_scan(LocalHost(), loop_dev, target="LOOP", mode="full",
                          progress=lambda f, m: seen.append(f))
     assert r.status is St.PASSED, r.reasons
     m = r.measurements
@@ -60,7 +65,7 @@ def test_full_scan_of_a_healthy_loop_device(loop_dev: str) -> None:
 
 @needs_root
 def test_sampled_scan_reads_a_fraction(loop_dev: str) -> None:
-    r = run_surface_scan(loop_dev, sample_pct=10, seed=1)
+    r = run_surface_scan(LocalHost(), loop_dev, sample_pct=10, seed=1)
     assert r.status is St.PASSED
     assert 8 * MIB <= r.measurements["scanned_bytes"] <= 10 * MIB
 
@@ -70,7 +75,7 @@ class FailingLBAs:
     disk with a bad patch answers (the kernel returns EIO for the whole request)."""
 
     def __init__(self, path: str, first: int, last: int) -> None:
-        self.inner = open_for_read(path)
+        self.inner = LocalHost().open_block(path, write=False)
         self.path = path
         self.size_bytes = self.inner.size_bytes
         self.logical_sector_bytes = self.inner.logical_sector_bytes
@@ -86,10 +91,24 @@ class FailingLBAs:
         self.inner.close()
 
 
+class FaultyHost(LocalHost):
+    """The real host, but the disk it opens for reading is wrapped (bad LBAs, slow reads)."""
+
+    def __init__(self, wrap: Callable[[str], FailingLBAs]) -> None:
+        super().__init__()
+        self.wrap = wrap
+        self.opened: list[tuple[str, bool]] = []
+
+    def open_block(self, path: str, write: bool) -> BlockIO:
+        self.opened.append((path, write))
+        return self.wrap(path)  # type: ignore[return-value]
+
+
 @needs_root
 def test_unreadable_lbas_are_listed(loop_dev: str) -> None:
-    r = run_surface_scan(loop_dev, mode="full",
-                         opener=lambda p: FailingLBAs(p, 20000, 20007))
+    host = FaultyHost(lambda p: FailingLBAs(p, 20000, 20007))
+    r = run_surface_scan(host, loop_dev, mode="full")
+    assert host.opened == [(loop_dev, False)]  # through the host, read-only
     assert r.status is St.FAILED
     assert r.measurements["unreadable_lbas"] == list(range(20000, 20008))
     assert r.measurements["unreadable_sectors"] == 8
@@ -99,8 +118,18 @@ def test_unreadable_lbas_are_listed(loop_dev: str) -> None:
 
 
 def test_missing_device_is_untested() -> None:
-    r = run_surface_scan("/dev/does-not-exist")
+    r = run_surface_scan(LocalHost(), "/dev/does-not-exist")
     assert r.status is St.UNTESTED and r.reasons[0].code == "surface.open_failed"
+
+
+def test_a_host_that_cannot_open_disks_leaves_the_scan_untested() -> None:
+    class ReplayLike(LocalHost):  # a replayed machine has no disks to read
+        def open_block(self, path: str, write: bool) -> BlockIO:
+            raise HostError(f"replay cannot open block device {path}")
+
+    r = run_surface_scan(ReplayLike(), "/dev/sda")
+    assert r.status is St.UNTESTED
+    assert r.reasons[0].code == "surface.open_failed" and "/dev/sda" in r.reasons[0].en
 
 
 def _dm_works() -> bool:
@@ -118,7 +147,7 @@ def test_device_mapper_error_target(loop_dev: str) -> None:
              f"40968 {131072 - 40968} linear {loop_dev} 40968\n")
     subprocess.run(["dmsetup", "create", name], input=table, text=True, check=True)
     try:
-        r = run_surface_scan(f"/dev/mapper/{name}", mode="full")
+        r = run_surface_scan(LocalHost(), f"/dev/mapper/{name}", mode="full")
     finally:
         subprocess.run(["dmsetup", "remove", name], check=False)
     assert r.status is St.FAILED
@@ -139,8 +168,8 @@ class SlowAt(FailingLBAs):
 
 @needs_root
 def test_slow_reads_warn(loop_dev: str) -> None:
-    r = run_surface_scan(loop_dev, mode="full", slow_read_ms=300,
-                         opener=lambda p: SlowAt(p, 4096, 4096))
+    r = run_surface_scan(FaultyHost(lambda p: SlowAt(p, 4096, 4096)), loop_dev, mode="full",
+                         slow_read_ms=300)
     assert r.status is St.WARNING
     assert [s["offset_bytes"] for s in r.measurements["slow_reads"]] == [2 * MIB]
     assert r.reasons[0].code == "surface.slow_reads"

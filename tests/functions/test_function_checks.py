@@ -13,10 +13,10 @@ import pytest
 from deuxvie import wire
 from deuxvie.diagnostics.cpu_stress import run_cpu_stress
 from deuxvie.functions.checks import run_unattended
-from deuxvie.functions.labels import FUNCTION_NAMES
 from deuxvie.grading.grade import grade
 from deuxvie.grading.policy import default_policy
 from deuxvie.host import ReplayHost
+from deuxvie.i18n import FUNCTION_NAMES
 from deuxvie.inventory import collect
 from deuxvie.model.functions import FUNCTION_IDS, FunctionResult, FunctionStatus
 from deuxvie.model.grade import Verdict

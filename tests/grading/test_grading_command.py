@@ -13,7 +13,7 @@ from grading_factory import all_passed, battery, erasure, inventory
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "tests" / "data" / "bundles" / "laptop-t440"
-SMART = REPO / "tests" / "data" / "grading" / "smartctl"
+SMART = REPO / "tests" / "data" / "parsers" / "smartctl"
 
 
 def _write(tmp_path: Path, name: str, data: object) -> str:

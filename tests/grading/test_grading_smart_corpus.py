@@ -15,7 +15,8 @@ from deuxvie.grading.policy import default_policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart, verdict_fields
 from deuxvie.parsers.smartctl import parse_smartctl
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "grading" / "smartctl"
+# The smartctl captures are kept once, beside the parser tests' (tests/data/SOURCES.md).
+DATA = Path(__file__).resolve().parents[1] / "data" / "parsers" / "smartctl"
 POLICY = default_policy()
 P, W, F, U = SmartVerdict.PASS, SmartVerdict.WARN, SmartVerdict.FAIL, SmartVerdict.UNKNOWN
 UNREADABLE = (U, {"smart.unreadable"})

@@ -179,4 +179,4 @@ def test_refused_disk_is_not_wiped_and_not_reported(
     (out,) = station.outcomes
     assert out.record is None and out.report is None and out.refused is not None
     assert backing.read_bytes() == before
-    assert "REFUSÉ" in log.getvalue() and "status=SKIPPED" in log.getvalue()
+    assert "IGNORÉ" in log.getvalue() and "status=SKIPPED" in log.getvalue()

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from deuxvie.cli import main
-from label_sample import ASSET_ID, SERVER
 from PIL import Image
 from pyzbar.pyzbar import decode
+from report_sample import ASSET_ID, SERVER
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from deuxvie.demo import free_port
 from deuxvie.host.local import LocalHost
 from deuxvie.label.config import PrinterConfig
 from deuxvie.label.printers import print_label
-from label_sample import ASSET_ID, SERVER
 from PIL import Image
 from pyzbar.pyzbar import decode
+from report_sample import ASSET_ID, SERVER
 
 pytestmark = [
     pytest.mark.skipif(

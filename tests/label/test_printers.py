@@ -15,9 +15,9 @@ import pytest
 from deuxvie.host.base import CommandResult, Host
 from deuxvie.label.config import ConfigError, PrinterConfig
 from deuxvie.label.printers import PrintError, build_job, print_label, send_job
-from label_sample import ASSET_ID, SERVER
 from PIL import Image
 from pyzbar.pyzbar import decode
+from report_sample import ASSET_ID, SERVER
 
 
 class FakeHost(Host):

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from deuxvie.label.config import SIZES
 from deuxvie.label.render import label_text, render_label, render_label_png
-from label_sample import ASSET_ID, SERVER
 from PIL import Image
 from pyzbar.pyzbar import decode
+from report_sample import ASSET_ID, SERVER
 
 MARKETING = ("comme neuf", "neuf", "like new", "as new", "garanti", "parfait", "perfect")
 

@@ -13,6 +13,7 @@ import pytest
 from deuxvie.config import Config
 from deuxvie.host.base import CommandResult, Host, HostError
 from deuxvie.host.block import BlockIO
+from deuxvie.i18n import STATE_WORDS, STEP_NAMES
 from deuxvie.pipeline import STEP_ORDER, Pipeline, RunData, StepContext, StepOutput, StepState
 from deuxvie.pipeline.orchestrator import failed_inventory
 from deuxvie.pipeline.steps import DIAGNOSTIC_STEPS, RUN_GIVEN
@@ -28,6 +29,14 @@ def test_names_unique_and_in_run_order() -> None:
     # each step's module declares the step it implements, nothing else
     for spec in REGISTRY:
         assert spec.run.__module__ == f"deuxvie.pipeline.steps.{spec.name.value}"
+
+
+def test_every_step_and_state_has_its_words_in_i18n() -> None:
+    """The screens name a step and its state from deuxvie.i18n, the one home of the words."""
+    for spec in REGISTRY:
+        fr, en = STEP_NAMES[spec.name]
+        assert fr and en and fr != spec.name.value
+    assert set(STATE_WORDS) == {s.value for s in StepState}
 
 
 def test_inputs_are_produced_by_an_earlier_step() -> None:

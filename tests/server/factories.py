@@ -2,7 +2,7 @@
 
 Modelled on a ThinkPad T440 (Notebook_20B7S2GS0W in ../shared/corpus/dmidecode) with one
 SATA SSD wiped by overwrite + full verification, and the deuxvie USB stick as boot medium.
-tests/data/report-example.json is `example_report()` written out (see test_report_build).
+tests/data/report-example.json is example_report() written out (tests/report/test_report_build.py).
 """
 
 from __future__ import annotations

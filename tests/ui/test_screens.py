@@ -6,24 +6,20 @@ redraw scrolled and the title bar landed on the first step row."""
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pyte
 import pytest
 from deuxvie.config import Config
 from deuxvie.host.local import LocalHost
+from deuxvie.i18n import STEP_NAMES
 from deuxvie.model.common import Reason
 from deuxvie.model.inventory import DiskKind
 from deuxvie.pipeline import STEP_ORDER, Pipeline, StepContext, StepName, StepOutput, StepResult
 from deuxvie.ui import PlainUI, RichUI
-from deuxvie.ui.texts import STEP_NAMES
+from pipeline_fakes import Calls, disk, fake_steps
 from rich.console import Console
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "runflow"))
-from runflow_fakes import Calls, disk, fake_steps
 
 MACHINE = (
     disk("nvme0n1", serial="DVNVME0001"),

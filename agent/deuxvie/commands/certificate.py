@@ -9,12 +9,13 @@ from pathlib import Path
 from deuxvie.certificate.fonts import FontMissing
 from deuxvie.certificate.load import ReportFileError, load_report
 from deuxvie.certificate.pdf import DEFAULT_SERVER, render_certificate
+from deuxvie.commands import help_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "certificate",
-        help="certificat d'effacement PDF / erasure certificate PDF",
+        help=help_of("certificate"),
         description="Écrit le certificat d'effacement (PDF) d'un rapport / "
         "writes the erasure certificate (PDF) of a report.",
     )

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.export.glpi import export_glpi
 from deuxvie.export.sources import Source, SourceError, open_source
 from deuxvie.host import HostError
@@ -81,7 +82,7 @@ def add_source_args(p: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "export",
-        help="exporter vers GLPI / Devicehub / export to GLPI or eReuse Devicehub",
+        help=help_of("export"),
         description="Inventaire GLPI natif ou snapshot eReuse Devicehub / "
                     "GLPI native inventory or eReuse Devicehub snapshot",
     )

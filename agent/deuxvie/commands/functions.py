@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.functions.checks import run_unattended
 from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
 from deuxvie.functions.labels import function_rows
@@ -43,7 +44,8 @@ def _functions(args: argparse.Namespace) -> int:
             print(f"deuxvie-guided: ready ({reader.opened} input devices)", file=sys.stderr,
                   flush=True)
             results = run_guided(op, fi, results, only=args.only.split(","),
-                                 layout=args.layout or args.lang)
+                                 layout=args.layout or args.lang, host=host,
+                                 policy=policy.functions)
     g = grade(inv, [], [], policy, functions=results)
     if args.json:
         out: dict[str, Any] = {"functions": [jsonable(r) for r in results],
@@ -60,7 +62,7 @@ def _functions(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "functions",
-        help="tester chaque fonction du PC / test every function of the PC",
+        help=help_of("functions"),
         description="Écran, clavier, pointage, son, webcam, Wi-Fi, Ethernet, Bluetooth, USB, "
         "charge, ventilateurs, lecteur optique / every function of the PC",
     )
@@ -68,7 +70,7 @@ def register(sub: Any) -> None:
                    help="contrôles guidés avec l'opérateur / guided checks with the operator")
     p.add_argument("--only", default=",".join(GUIDED_IDS),
                    help="contrôles guidés à faire / guided checks to run (keyboard,screen,"
-                   "pointing,lid)")
+                   "pointing,lid,audio_out,audio_in,webcam,usb)")
     p.add_argument("--operator", default="opérateur", help="qui répond / who answers")
     p.add_argument("--layout", choices=("fr", "en"), help="clavier AZERTY (fr) ou QWERTY (en)")
     p.add_argument("--policy", metavar="FILE", help="politique de classement / grading policy")

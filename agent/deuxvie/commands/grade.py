@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.grading.grade import grade
 from deuxvie.grading.policy import Policy, PolicyError, load_policy
 from deuxvie.host import Host, HostError, LocalHost, ReplayHost
-from deuxvie.i18n import both
+from deuxvie.i18n import COMPONENT_WORDS, VERDICT_WORDS, both, both_words
 from deuxvie.model.common import jsonable
 from deuxvie.model.decode import DecodeError, from_jsonable
 from deuxvie.model.diagnostics import DiagnosticResult
@@ -51,11 +52,11 @@ def _load(path: str, key: str, tp: Any) -> Any:
 
 def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResult]:
     """Run every diagnostic on this machine with the policy's durations and limits."""
-    from deuxvie.diagnostics.battery import run_battery
     from deuxvie.diagnostics.cpu_stress import run_cpu_stress
     from deuxvie.diagnostics.ram_test import run_ram_test
     from deuxvie.diagnostics.selftest import run_selftest
     from deuxvie.diagnostics.surface import run_surface_scan
+    from deuxvie.grading.battery import run_battery
     from deuxvie.grading.grade import disk_key, internal_disks
 
     dp = policy.diagnostics
@@ -69,7 +70,7 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
             out.append(run_selftest(host, d.path, kind=dp.selftest, target=disk_key(d),
                                     time_limit_s=dp.selftest_time_limit_s(dp.selftest),
                                     progress=show))
-        out.append(run_surface_scan(d.path, target=disk_key(d), progress=show,
+        out.append(run_surface_scan(host, d.path, target=disk_key(d), progress=show,
                                     **dp.surface_options()))
     out.append(run_cpu_stress(host, duration_s=dp.cpu_stress_duration_s, progress=show,
                               **policy.cpu.stress_limits()))
@@ -80,22 +81,17 @@ def _diagnose(host: Host, inv: Inventory, policy: Policy) -> list[DiagnosticResu
     return out
 
 
-_STATUS = {"pass": "OK", "warn": "ATTENTION / WARNING", "fail": "ÉCHEC / FAIL",
-           "untested": "NON TESTÉ / UNTESTED"}
-_VERDICT = {"PASS": "BON / PASS", "PASS_WITH_WARNINGS": "BON AVEC RÉSERVES / PASS WITH WARNINGS",
-            "FAIL": "ÉCHEC / FAIL"}
-
 
 def print_grade(g: Grade, lang: str, policy: Policy) -> None:
     def t(r: Any) -> str:
         return str(r.text(lang))
 
-    print(f"Verdict : {_VERDICT[g.verdict.value]}")
+    print(f"Verdict : {both_words(VERDICT_WORDS[g.verdict.value])}")
     print(f"{'Conseil' if lang == 'fr' else 'Suggestion'} : {t(g.suggestion)}")
     print()
     print(both("Composants", "Components") + " :")
     for c in g.components:
-        print(f"  {c.component:28s} {_STATUS[c.status]}")
+        print(f"  {c.component:28s} {both_words(COMPONENT_WORDS[c.status])}")
         for r in c.reasons:
             print(f"      - {t(r)}  [{r.code}]")
     if g.untested:
@@ -159,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "grade",
-        help=both("classer la machine (reconditionner ou recycler)",
-                  "grade the machine (refurbish or recycle)"),
+        help=help_of("grade"),
         description=both("Classe la machine : verdict, raisons, conseil, Windows 11",
                          "Grades the machine: verdict, reasons, suggestion, Windows 11"),
     )

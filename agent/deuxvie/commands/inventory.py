@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from deuxvie.commands import help_of
 from deuxvie.host import Host, HostError, LocalHost, RecordingHost, ReplayHost
 from deuxvie.i18n import both
 from deuxvie.inventory import collect
@@ -41,7 +42,7 @@ def _capture(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "inventory",
-        help="inventaire de la machine / machine inventory",
+        help=help_of("inventory"),
         description="Inventaire de la machine (ou d'un enregistrement) / machine inventory",
     )
     p.add_argument("--replay", metavar="DIR", help="rejouer un enregistrement / replay a bundle")
@@ -52,7 +53,7 @@ def register(sub: Any) -> None:
 
     c = sub.add_parser(
         "capture",
-        help="enregistrer cette machine / record this machine into a bundle",
+        help=help_of("capture"),
     )
     c.add_argument("--out", required=True, metavar="DIR")
     c.add_argument("--include-loop", action="store_true")

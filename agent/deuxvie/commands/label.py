@@ -8,6 +8,7 @@ from pathlib import Path
 
 from deuxvie.certificate.fonts import FontMissing
 from deuxvie.certificate.load import ReportFileError, load_report
+from deuxvie.commands import help_of
 from deuxvie.host.local import LocalHost
 from deuxvie.label.config import DEFAULT_SIZE, SIZES, ConfigError, PrinterConfig
 from deuxvie.label.printers import PrintError, build_job, send_job
@@ -22,7 +23,7 @@ SPEC_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "label",
-        help="imprime l'étiquette / prints the label",
+        help=help_of("label"),
         description="Rend et imprime l'étiquette d'un rapport / renders and prints a "
         "report's label. Sizes: " + ", ".join(f"{k} ({v.description})" for k, v in SIZES.items()),
     )

@@ -12,17 +12,18 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deuxvie.grading.smart_eval import verdict_fields
+from deuxvie.commands import help_of
 from deuxvie.i18n import both
 from deuxvie.model.common import jsonable
-from deuxvie.model.smart import SmartFacts
-from deuxvie.parsers.dmidecode import parse_dmidecode
-from deuxvie.parsers.edid import parse_edid
 from deuxvie.parsers.errors import ParseError
-from deuxvie.parsers.lspci import gpus, network_controllers, parse_lspci
-from deuxvie.parsers.smartctl import parse_smartctl
+
+if TYPE_CHECKING:
+    from deuxvie.model.smart import SmartFacts
+
+# Each kind imports its own parser (and, for smartctl, the grading policy) when it runs: the
+# model dataclasses of the four parsers cost more to import than a parse (issue 16).
 
 EXIT_UNPARSEABLE = 2
 
@@ -32,26 +33,36 @@ def smartctl_json(facts: SmartFacts) -> dict[str, Any]:
     SMART verdict under the default grading policy ("verdict", "reasons" [{code, fr, en}]),
     computed by deuxvie.grading.smart_eval, not here.
     """
+    from deuxvie.grading.smart_eval import verdict_fields
+
     out: dict[str, Any] = jsonable(facts)
     out.update(verdict_fields(facts))
     return out
 
 
 def _smartctl(data: bytes) -> dict[str, Any]:
+    from deuxvie.parsers.smartctl import parse_smartctl
+
     return smartctl_json(parse_smartctl(data))
 
 
 def _edid(data: bytes) -> dict[str, Any]:
+    from deuxvie.parsers.edid import parse_edid
+
     out: dict[str, Any] = jsonable(parse_edid(data))
     return out
 
 
 def _dmidecode(data: bytes) -> dict[str, Any]:
+    from deuxvie.parsers.dmidecode import parse_dmidecode
+
     out: dict[str, Any] = jsonable(parse_dmidecode(data))
     return out
 
 
 def _lspci(data: bytes) -> dict[str, Any]:
+    from deuxvie.parsers.lspci import gpus, network_controllers, parse_lspci
+
     devices = parse_lspci(data)
     return {
         "devices": jsonable(devices),
@@ -71,7 +82,7 @@ KINDS: dict[str, Callable[[bytes], dict[str, Any]]] = {
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "parse",
-        help=both("décoder une sortie d'outil en JSON", "decode a tool output into JSON"),
+        help=help_of("parse"),
         description=both(
             "Décode une sortie brute (smartctl --json ou texte, EDID, dmidecode, lspci)",
             "Decode a raw output (smartctl --json or text, EDID, dmidecode, lspci)",

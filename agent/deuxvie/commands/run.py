@@ -1,4 +1,9 @@
-"""`deuxvie run`: the whole pipeline on this machine (what the live image starts on tty1)."""
+"""`deuxvie run`: the whole pipeline on this machine (what the live image starts on tty1).
+
+The operator's screen comes first: this module imports only what draws it and reads the
+config; the real steps (fpdf2, fontTools, cryptography, requests, jsonschema: over a second
+of imports on a 2-core PC) are imported by `real_run` once the screen is up (issue 16,
+docs/adr/0095)."""
 
 from __future__ import annotations
 
@@ -11,20 +16,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from deuxvie import netboot
+from deuxvie.commands import help_of
 from deuxvie.config import Config, ConfigError, find_config, load_config, read_kernel_cmdline
 from deuxvie.host.base import CommandNotFound, CommandTimeout, Host
 from deuxvie.host.local import LocalHost
-from deuxvie.model.inventory import DiskInfo
-from deuxvie.pipeline.orchestrator import Pipeline, RunOutcome
 from deuxvie.pipeline.runlog import Fanout, RunLog
-from deuxvie.pipeline.selection import SelectionPolicy
 from deuxvie.pipeline.steps import Steps
-from deuxvie.pipeline.wiring import real_steps, resolve_server
-from deuxvie.station import StationError
 from deuxvie.ui import make_ui
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.model.inventory import DiskInfo
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import SelectionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,7 @@ POWER_OFF_DELAY_S = 10.0  # time to read the final screen on an attended machine
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
-        help="tout le parcours sur ce PC / the whole run on this PC",
+        help=help_of("run"),
         description=(
             "Inventaire, tests, effacement, classement, rapport signé, certificat, étiquette, "
             "envoi. / Inventory, tests, erasure, grade, signed report, certificate, label, upload."
@@ -70,13 +76,24 @@ def main(args: argparse.Namespace) -> int:
         print(f"deuxvie run: configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     netboot_station(host, config)
-    config = resolve_server(config)
     if config.mode == "station":  # deuxvie.mode=station on the kernel command line
         from deuxvie.commands.station_mode import run_station
+        from deuxvie.pipeline.wiring import resolve_server
 
-        return run_station(host, config)
-    code, _ = run_machine(host, config, real_steps(), preconfirmed=args.yes)
+        return run_station(host, resolve_server(config))
+    code, _ = run_machine(host, config, real_run, preconfirmed=args.yes)
     return code
+
+
+RunLoader = Callable[[Config], tuple[Config, Steps]]
+
+
+def real_run(config: Config) -> tuple[Config, Steps]:
+    """The config with the service URL the station enrolled with, and every real step.
+    run_machine calls it with the screen already up: these imports are most of the start-up."""
+    from deuxvie.pipeline.wiring import real_steps, resolve_server
+
+    return resolve_server(config), real_steps()
 
 
 def netboot_station(host: Host, config: Config) -> None:
@@ -85,6 +102,8 @@ def netboot_station(host: Host, config: Config) -> None:
     url = netboot.config_url(read_kernel_cmdline(host))
     if not url:
         return
+    from deuxvie.station import StationError  # cryptography: only a netbooted PC pays it
+
     try:
         netboot.fetch_station(url, config.station_dir)
     except (netboot.NetConfigError, StationError, OSError) as exc:
@@ -103,16 +122,17 @@ def power_off(host: Host) -> bool:
     return False
 
 
-def _guided(ui: Any, config: Config) -> Any:
+def _guided(ui: Any, config: Config, host: Host) -> Any:
     """The attended function checks, on the PC's own keyboard, with the live display paused
     (the UI's `paused()`, as for the wipe question)."""
-    from deuxvie.functions.guided import evdev_operator, run_guided
+    from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
+    from deuxvie.grading.policy import load_policy
 
     def guided(fi: Any, automatic: tuple[Any, ...]) -> tuple[Any, ...]:
         op, reader = evdev_operator(fi, config.operator or "opérateur", config.language)
         with reader, ui.paused():
-            return run_guided(op, fi, automatic, only=("keyboard", "screen", "pointing", "lid"),
-                              layout=config.language)
+            return run_guided(op, fi, automatic, only=GUIDED_IDS, layout=config.language,
+                              host=host, policy=load_policy(config.policy_file).functions)
 
     return guided
 
@@ -120,7 +140,7 @@ def _guided(ui: Any, config: Config) -> Any:
 def run_machine(
     host: Host,
     config: Config,
-    steps: Steps,
+    steps: Steps | RunLoader,
     *,
     preconfirmed: bool = False,
     selection: SelectionPolicy | None = None,
@@ -131,7 +151,10 @@ def run_machine(
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, RunOutcome | None]:
     """Run the pipeline with the operator screen and the log on the stick; power off when
-    configured (and not interrupted). Returns (exit code, outcome)."""
+    configured (and not interrupted). Returns (exit code, outcome).
+
+    `steps` may be a RunLoader (`real_run`): called once the screen shows, it gives the
+    completed config and the steps, so the operator sees the screen before the slow imports."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     runlog: RunLog | None = None
     try:
@@ -143,18 +166,24 @@ def run_machine(
     code = EXIT_DONE
     try:
         with ui:
+            if isinstance(steps, Steps):
+                ready = steps
+            else:
+                config, ready = steps(config)
             observer = Fanout(ui, runlog) if runlog is not None else ui
+            from deuxvie.pipeline.orchestrator import Pipeline  # the screen is up
+
             outcome = Pipeline(
                 host,
                 config,
-                steps,
+                ready,
                 observer=observer,
                 confirm=ui.confirm_wipe,
                 preconfirmed=preconfirmed,
                 selection=selection,
                 extra_disks=extra_disks,
                 only_extra_disks=only_extra_disks,
-                guided=_guided(ui, config),
+                guided=_guided(ui, config, host),
             ).run()
             ui.final(outcome)
         if runlog is not None:

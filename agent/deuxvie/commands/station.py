@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 
 from deuxvie import wire
+from deuxvie.commands import help_of
 from deuxvie.report.upload import CONNECT_TIMEOUT_S
 from deuxvie.station import StationError, StationStore, default_dir
 
@@ -104,7 +105,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("station", help="clé de signature du poste / station signing key")
+    p = sub.add_parser("station", help=help_of("station"))
     ssub = p.add_subparsers(dest="station_command", metavar="ACTION", required=True)
     q = ssub.add_parser("init", help="create the Ed25519 key pair")
     _dir_arg(q)

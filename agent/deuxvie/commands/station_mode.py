@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from deuxvie.commands import help_of
 from deuxvie.commands.run import sigterm_as_interrupt
 from deuxvie.config import Config, ConfigError, find_config, load_config
 from deuxvie.host.base import Host, HostError
@@ -27,7 +28,7 @@ READY = "DEUXVIE-STATION-READY"  # the plain log's line once udev is watched (te
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "station-mode",
-        help="poste d'effacement de disques branchés à chaud / hot-plug disk station",
+        help=help_of("station-mode"),
         description=(
             "Chaque disque branché est identifié, testé, effacé, certifié, étiqueté et "
             "rapporté, en parallèle. / Each disk plugged in is identified, tested, wiped, "

@@ -7,6 +7,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from deuxvie.commands import help_of
 from deuxvie.export.sync import add_sync_args, sync_exports
 from deuxvie.report.spool import SpoolBusy, spooled
 from deuxvie.report.upload import DeliveryPolicy, SyncSummary, retry_stuck, sync_spool
@@ -82,7 +83,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="envoyer les rapports en attente / upload spooled reports")
+    p = sub.add_parser("sync", help=help_of("sync"))
     p.add_argument("--dir", type=Path, default=None,
                    help="station directory (default $DEUXVIE_STATION_DIR or "
                         "/var/lib/deuxvie/station)")

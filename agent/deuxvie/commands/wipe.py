@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from deuxvie.commands import help_of
 from deuxvie.host.base import Host, HostError
 from deuxvie.host.local import LocalHost
 from deuxvie.i18n import both
@@ -26,7 +27,7 @@ from deuxvie.wipe.progress import WipeProgress
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "wipe",
-        help="effacer des disques (plan, puis --yes) / erase disks (plan, then --yes)",
+        help=help_of("wipe"),
         description=both("Affiche le plan d'effacement ; --yes l'exécute et le vérifie.",
                          "Prints the erasure plan; --yes runs and verifies it."),
     )

@@ -37,8 +37,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from deuxvie.certificate.facts import certificate_url
 from deuxvie.demo import free_port, server_cli
 from deuxvie.devtools.vm import (
     SERVICE_GUEST_URL,
@@ -298,15 +299,21 @@ def run(iso: Path, workdir: Path, timeout_s: float) -> tuple[list[Check], float]
         argv = uefi_argv(machine, workdir, workdir / "console.log")
         rc, seconds = boot(argv, workdir, timeout_s)
         with contextlib.closing(sqlite3.connect(db)) as conn:
-            uuids = [r[0] for r in conn.execute("SELECT uuid FROM reports")]
-        page = _fetch(f"{url}/c/{uuids[0]}").decode() if len(uuids) == 1 else ""
-        envelope = json.loads(_fetch(f"{url}/c/{uuids[0]}.json")) if len(uuids) == 1 else {}
-    return checks(workdir, stick, (offset, size), before, disks, rc, uuids, page, envelope), seconds
+            rows = list(conn.execute("SELECT uuid, envelope FROM reports"))
+        uuids = [r[0] for r in rows]
+        cert = certificate_url({"uuid": uuids[0]}, url) if len(uuids) == 1 else None
+        page = _fetch(cert).decode() if cert else ""
+        # the agent's own signed envelope as the service stored it; /c/<uuid>.json is the
+        # service-signed public view (ADR 0048), with masked serials and no evidence
+        envelope = json.loads(rows[0][1]) if len(rows) == 1 else {}
+        public = json.loads(_fetch(f"{cert}.json")) if cert else {}
+    return checks(workdir, stick, (offset, size), before, disks, rc, uuids, page, envelope,
+                  public), seconds
 
 
 def checks(workdir: Path, stick: Path, part: tuple[int, int], before: str,
            disks: dict[str, Path], rc: int | None, uuids: list[str], page: str,
-           envelope: dict[str, object]) -> list[Check]:
+           envelope: dict[str, object], public: dict[str, Any] | None = None) -> list[Check]:
     out = [Check("QEMU exited by itself (power off)", rc is not None, f"exit {rc}")]
     out.append(Check("one report stored", len(uuids) == 1, f"{len(uuids)} report(s)"))
     out.append(Check("certificate page VALID", 'class="banner valid"' in page))
@@ -325,6 +332,10 @@ def checks(workdir: Path, stick: Path, part: tuple[int, int], before: str,
     out.append(Check("image identity in the report",
                      image.get("kind") == "live-iso" and bool(image.get("rootfs_sha256")),
                      json.dumps(image)))
+    shown = ((public or {}).get("view") or {}).get("agent", {}).get("image") or {}
+    out.append(Check("image identity in the certificate page's JSON",
+                     bool(image) and shown.get("rootfs_sha256") == image.get("rootfs_sha256"),
+                     json.dumps(shown)))
     back = mtools_get(stick, part[0], workdir / "stick-out")
     pdfs, labels = sorted(back.rglob("*.pdf")), sorted((back / "labels").rglob("*.png"))
     out.append(Check("certificate PDF on the stick",

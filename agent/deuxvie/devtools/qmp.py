@@ -114,9 +114,12 @@ HOTPLUG_DRIVERS = {
 
 
 def add_disk(qmp: Qmp, dev_id: str, kind: str, image: Path, serial: str, *,
-             blkdebug_config: Path | None = None, bps_write: int | None = None) -> None:
+             blkdebug_config: Path | None = None, bps_write: int | None = None,
+             port: int | None = None) -> None:
     """blockdev-add the image (under QEMU's blkdebug driver for injected errors, under a
-    throttle filter to slow its writes), then device_add it on the kind's bus."""
+    throttle filter to slow its writes), then device_add it on the kind's bus (a USB disk
+    on `port` of the xHCI: QEMU's port N is the guest's root-hub port N, and its
+    SuperSpeed peer)."""
     node = f"{dev_id}-node"
     file_node: dict[str, Any] = {"driver": "file", "filename": str(image)}
     if blkdebug_config is not None:
@@ -131,6 +134,8 @@ def add_disk(qmp: Qmp, dev_id: str, kind: str, image: Path, serial: str, *,
     args: dict[str, Any] = {"driver": driver, "id": dev_id, "drive": node, "serial": serial}
     if bus is not None:
         args["bus"] = bus
+    if port is not None:
+        args["port"] = str(port)
     try:
         qmp.execute("device_add", **args)
     except QmpError:

@@ -344,6 +344,9 @@ def qemu_argv(
     cmdline = ["console=ttyS0", "panic=-1", "net.ifnames=0", "usb-storage.delay_use=0"]
     cmdline += machine.kernel_args
     cmdline += ["--", *init_args]
+    if len(" ".join(cmdline)) >= 2048:
+        # x86 COMMAND_LINE_SIZE: past it the guest sat silent, not even a boot message
+        raise GuestError(f"kernel command line of {len(' '.join(cmdline))} bytes, over 2047")
     # Host page cache (no cache=none): O_DIRECT fails on a tmpfs /tmp, and what QEMU wrote
     # survives a SIGKILL of QEMU all the same (the "power loss" is the guest's, not the host's).
     drive_opts = "format=raw,discard=unmap,aio=threads"

@@ -1,7 +1,8 @@
 """Disk surface read scan: sampled (default) or full, O_DIRECT, read-only.
 
-Reads go through host/block.py (`open_block(path, write=False)`: O_RDONLY | O_DIRECT,
-mmap-aligned buffer) so the page cache never answers for the disk. Sampled mode reads
+The disk is opened through the injected Host (`host.open_block(path, write=False)`: for
+LocalHost O_RDONLY | O_DIRECT, host/block.py) and read into an mmap-aligned buffer, so the
+page cache never answers for the disk. Sampled mode reads
 `sample_pct` of the LBA range in stratified blocks (one random block per equal stratum,
 seeded, so the whole range is covered evenly) plus the first and last MiB, where
 partition tables and backup GPT live. A block that fails is re-read in 64 KiB pieces
@@ -14,12 +15,12 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from deuxvie.diagnostics.common import Progress, no_progress, status_from_reasons, utc_now
-from deuxvie.host.block import aligned_buffer, open_block
+from deuxvie.host.base import Host, HostError
+from deuxvie.host.block import BlockIO, aligned_buffer
 from deuxvie.i18n import reason
 from deuxvie.model.common import Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
@@ -28,25 +29,6 @@ MIB = 1024 * 1024
 SUB_BLOCK = 64 * 1024
 MAX_BAD_LBAS_KEPT = 1000
 MAX_SLOW_KEPT = 200
-
-
-class Readable(Protocol):
-    """What the scan needs from an opened disk (host/block.py BlockDevice fits)."""
-
-    path: str
-    size_bytes: int
-    logical_sector_bytes: int
-
-    def preadinto(self, buf: memoryview, offset: int) -> int: ...
-
-    def close(self) -> None: ...
-
-
-Opener = Callable[[str], Readable]
-
-
-def open_for_read(path: str) -> Readable:
-    return open_block(path, write=False)
 
 
 def plan_offsets(size_bytes: int, block_bytes: int, align: int, mode: str, sample_pct: float,
@@ -78,7 +60,7 @@ def plan_offsets(size_bytes: int, block_bytes: int, align: int, mode: str, sampl
 
 @dataclass
 class _Scan:
-    dev: Readable
+    dev: BlockIO
     buf: memoryview
     slow_s: float
     bad_lbas: list[int]
@@ -125,6 +107,7 @@ class _Scan:
 
 
 def run_surface_scan(
+    host: Host,
     device: str,
     *,
     target: str | None = None,
@@ -136,9 +119,8 @@ def run_surface_scan(
     time_limit_s: float = 3600.0,
     progress: Progress = no_progress,
     seed: int | None = None,
-    opener: Opener = open_for_read,
 ) -> DiagnosticResult:
-    """Read-scan `device` (a block device path; it is opened read-only)."""
+    """Read-scan `device` (a block device path; the host opens it read-only)."""
     if mode not in ("sampled", "full"):
         raise ValueError(f"surface mode must be sampled or full, not {mode!r}")
     started = utc_now()
@@ -152,11 +134,12 @@ def run_surface_scan(
                                 started_at=started, ended_at=utc_now())
 
     try:
-        dev = opener(device)
-    except OSError as exc:
+        dev = host.open_block(device, write=False)
+    except (OSError, HostError) as exc:
+        why = (exc.strerror if isinstance(exc, OSError) else None) or exc
         return result(TestStatus.UNTESTED, reason(
-            "surface.open_failed", f"Disque impossible à ouvrir : {exc.strerror or exc}",
-            f"Cannot open the disk: {exc.strerror or exc}"))
+            "surface.open_failed", f"Disque impossible à ouvrir : {why}",
+            f"Cannot open the disk: {why}"))
     raw = aligned_buffer(block_bytes)
     view = memoryview(raw)
     try:

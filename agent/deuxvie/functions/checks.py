@@ -70,7 +70,7 @@ def _run_timed(host: Host, argv: list[str], timeout_s: float = 30.0,
     return res.returncode, res.stdout, res.error_text.strip()[-300:], res.duration_s
 
 
-def _run(host: Host, argv: list[str], timeout_s: float = 30.0,
+def run_tool(host: Host, argv: list[str], timeout_s: float = 30.0,
          input_bytes: bytes | None = None) -> tuple[int | None, bytes, str]:
     rc, out, msg, _ = _run_timed(host, argv, timeout_s, input_bytes)
     return rc, out, msg
@@ -142,7 +142,7 @@ def check_inputs(fi: FunctionInventory, laptop: bool) -> list[FunctionResult]:
     return out
 
 
-def _analog(fi: FunctionInventory, capture: bool) -> tuple[int, int] | None:
+def analog_pcm(fi: FunctionInventory, capture: bool) -> tuple[int, int] | None:
     """The first (card, device) with a playback (or capture) stream, HDMI outputs last:
     an HDMI PCM plays nothing without a monitor."""
     found = []
@@ -154,8 +154,8 @@ def _analog(fi: FunctionInventory, capture: bool) -> tuple[int, int] | None:
 
 def check_audio(host: Host, fi: FunctionInventory, fp: FunctionsPolicy,
                 sleep: Callable[[float], None]) -> list[FunctionResult]:
-    out_dev = _analog(fi, capture=False)
-    in_dev = _analog(fi, capture=True)
+    out_dev = analog_pcm(fi, capture=False)
+    in_dev = analog_pcm(fi, capture=True)
     if out_dev is None:
         absent = [_absent("audio_out", "Pas de sortie son", "No sound output")]
         if in_dev is None:
@@ -168,7 +168,7 @@ def check_audio(host: Host, fi: FunctionInventory, fp: FunctionsPolicy,
                  "-f", "S16_LE", "-r", str(REC_RATE), "-c", "1", "-d", str(rec_s)]
                 if in_dev else [])
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        rec = pool.submit(_run, host, rec_argv, rec_s + 20.0) if rec_argv else None
+        rec = pool.submit(run_tool, host, rec_argv, rec_s + 20.0) if rec_argv else None
         if rec is not None:
             sleep(0.3)  # the recorder opens its device before the tone starts
         play = _run_timed(host, play_argv, fp.tone_s + 20.0, tone) if play_argv else None
@@ -219,7 +219,7 @@ def check_webcam(host: Host, fi: FunctionInventory, fp: FunctionsPolicy) -> Func
     if not fi.webcams:
         return _absent("webcam", "Pas de webcam", "No webcam")
     cam = fi.webcams[0]
-    rc, out, msg = _run(host, v4l2_all_argv(cam.node), 15.0)
+    rc, out, msg = run_tool(host, v4l2_all_argv(cam.node), 15.0)
     try:
         info = parse_v4l2_all(out) if rc == 0 else None
     except ParseError as exc:
@@ -231,7 +231,7 @@ def check_webcam(host: Host, fi: FunctionInventory, fp: FunctionsPolicy) -> Func
                       f"Webcam format unreadable: {msg}"))
     argv = ["v4l2-ctl", "--device", cam.node, "--stream-mmap",
             f"--stream-count={fp.webcam_frames}", "--stream-to=-"]
-    rc, raw, msg = _run(host, argv, 30.0)
+    rc, raw, msg = run_tool(host, argv, 30.0)
     m = frames_show_picture(raw, info.size_image, fp.webcam_min_spread)
     ev = {"device": cam.node, "name": cam.name, "format": info.pixel_format,
           "width": info.width, "height": info.height, "frame_bytes": info.size_image,
@@ -265,7 +265,7 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
                                            "firmware_errors": lines}, reason(
             "wifi.firmware", f"Micrologiciel Wi-Fi non chargé : {lines[0]}",
             f"Wi-Fi firmware not loaded: {lines[0]}"))
-    rc, out, msg = _run(host, ["iw", "dev"], 15.0)
+    rc, out, msg = run_tool(host, ["iw", "dev"], 15.0)
     try:
         ifaces = {i.name: i for i in parse_iw_dev(out.decode("utf-8", "replace"))}
     except ParseError:
@@ -280,16 +280,9 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
     errors: list[str] = []
     for r in clients:
         if r.soft_blocked:
-            _run(host, ["rfkill", "unblock", "wifi"], 10.0)
-        _run(host, ["ip", "link", "set", r.name, "up"], 10.0)
-        for _attempt in range(3):
-            # A full 2.4 + 5 GHz scan takes 2-10 s on real cards; a loaded emulated guest
-            # (TCG) needs far more: the limit only matters when a driver hangs.
-            rc, out, msg = _run(host, ["iw", "dev", r.name, "scan"], 120.0)
-            if rc == 0 or rc is None:
-                break
-            # -16 EBUSY right after the link comes up: the firmware is still starting.
-            sleep(1.0)
+            run_tool(host, ["rfkill", "unblock", "wifi"], 10.0)
+        run_tool(host, ["ip", "link", "set", r.name, "up"], 10.0)
+        rc, out, msg = _scan(host, r.name, sleep)
         if rc is None:
             return _r("wifi", S.UNTESTED, AUTO, ev, reason(
                 "wifi.no_tool", f"Wi-Fi non testé : {msg}", f"Wi-Fi not tested: {msg}"))
@@ -301,7 +294,7 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
             # one passive scan can miss a beacon (an AP on another channel's dwell time, a
             # loaded guest): look once more before saying no network is in range
             sleep(2.0)
-            rc2, out2, _ = _run(host, ["iw", "dev", r.name, "scan"], 120.0)
+            rc2, out2, _ = _scan(host, r.name, sleep)
             if rc2 == 0:
                 bss = parse_iw_scan(out2.decode("utf-8", "replace"))
         ev.update({"interface": r.name, "bss": [
@@ -318,13 +311,54 @@ def check_wifi(host: Host, fi: FunctionInventory, sleep: Callable[[float], None]
         "No Wi-Fi network in range: the scan ran and saw nothing"))
 
 
+SCAN_WAIT_S = 30.0
+DUMP_WAIT_S = 90.0
+
+
+def _scan(host: Host, iface: str, sleep: Callable[[float], None]) -> tuple[int | None, bytes, str]:
+    """`iw dev IFACE scan`: (returncode or None when iw could not run, stdout, message).
+
+    iw subscribes to the scan-done event only *after* triggering the scan (its scan.c says
+    so): when the kernel finishes first, or the scan is slow (mac80211_hwsim scans 160
+    channels, many passive; a loaded TCG guest stretches each dwell), iw waits forever.
+    The BSSes heard so far are already in cfg80211's cache, filled as each beacon or
+    probe response arrives: after SCAN_WAIT_S the check reads that cache (`scan dump`)
+    until it lists a network, instead of giving up on a hung iw."""
+    for _attempt in range(3):
+        try:
+            res = host.run(["iw", "dev", iface, "scan"], timeout_s=SCAN_WAIT_S)
+        except CommandNotFound:
+            return None, b"", "iw: not installed"
+        except CommandTimeout:
+            break
+        except HostError as exc:  # a replay without this recording
+            return None, b"", str(exc)
+        if res.returncode == 0:
+            return 0, res.stdout, ""
+        # -16 EBUSY right after the link comes up: the firmware is still starting.
+        msg = res.error_text.strip()[-300:]
+        sleep(1.0)
+    else:
+        return res.returncode, res.stdout, msg
+    waited, out = 0.0, b""
+    while waited < DUMP_WAIT_S:
+        rc, out, msg = run_tool(host, ["iw", "dev", iface, "scan", "dump"], 15.0)
+        if rc is None:
+            return None, b"", msg
+        if rc == 0 and parse_iw_scan(out.decode("utf-8", "replace")):
+            break
+        sleep(3.0)
+        waited += 3.0
+    return 0, out, ""
+
+
 def check_ethernet(host: Host, fi: FunctionInventory, fp: FunctionsPolicy,
                    sleep: Callable[[float], None]) -> FunctionResult:
     if not fi.ethernet:
         return _absent("ethernet", "Pas de carte Ethernet", "No Ethernet adapter")
     links: dict[str, Any] = {}
     for nic in fi.ethernet:
-        _run(host, ["ip", "link", "set", nic.name, "up"], 10.0)
+        run_tool(host, ["ip", "link", "set", nic.name, "up"], 10.0)
         carrier = None
         waited = 0.0
         while True:

@@ -3,86 +3,37 @@ keyboard only, each step skippable ("S" = cannot test). Results carry who answer
 
 What a machine cannot prove alone: that every key works, that the panel has no dead pixel
 or backlight bleed, that the touchpad moves the pointer and clicks, that sound comes out of
-the left and the right speaker, that the lid switch reacts. The answers come from the
-PC's own keyboard through evdev (`host/evdev.py`), so the check also works when the agent's
-console is a serial line (the QEMU rig drives it with QMP send-key).
+the left and the right speaker, that the lid switch reacts, that the microphone records a
+voice, that the webcam shows the room, that each USB port enumerates a stick. The answers
+come from the PC's own keyboard through evdev (`host/evdev.py`), so the check also works
+when the agent's console is a serial line (the QEMU rig drives it with QMP send-key).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TextIO
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TextIO
 
-from deuxvie.functions.layouts import KEY_D, KEY_ENTER, KEY_ESC, KEY_S, draw, layout_keys
-from deuxvie.host.evdev import EV_ABS, EV_KEY, EV_REL, EV_SW, EvdevReader, InputEvent
+from deuxvie.functions.layouts import KEY_ESC, KEY_S, draw, layout_keys
+from deuxvie.functions.operator import Events, Operator, answered, skipped
+from deuxvie.grading.policy import FunctionsPolicy
+from deuxvie.host import Host
+from deuxvie.host.evdev import EV_ABS, EV_KEY, EV_REL, EV_SW, EvdevReader
 from deuxvie.i18n import reason
-from deuxvie.model.common import Reason
-from deuxvie.model.functions import CheckMethod, FunctionInventory, FunctionResult, FunctionStatus
+from deuxvie.model.functions import FunctionInventory, FunctionResult, FunctionStatus
 
 S = FunctionStatus
-ATT = CheckMethod.ATTENDED
+__all__ = ["Events", "Operator", "evdev_operator", "run_guided"]
 COLOURS: tuple[tuple[str, str, str, int], ...] = (
     ("noir", "black", "40", 0x000000), ("blanc", "white", "47", 0xFFFFFF),
     ("rouge", "red", "41", 0xFF0000), ("vert", "green", "42", 0x00FF00),
     ("bleu", "blue", "44", 0x0000FF))
 BTN_LEFT = 0x110
-GUIDED_IDS = ("keyboard", "screen", "pointing", "lid")
-
-
-class Events(Protocol):
-    def next_event(self, timeout_s: float) -> InputEvent | None: ...
-
-    def next_key(self, timeout_s: float) -> int | None: ...
-
-
-@dataclass
-class Operator:
-    """Where the guided checks talk (a text stream) and listen (input events)."""
-
-    name: str
-    events: Events
-    out: TextIO = field(default_factory=lambda: sys.stderr)
-    lang: str = "fr"
-    answer_timeout_s: float = 120.0
-    idle_timeout_s: float = 60.0  # keyboard check: no key for this long ends it
-    fill_screen: Callable[[int], None] | None = None  # paints the panel (framebuffer)
-
-    def say(self, fr: str, en: str) -> None:
-        # French first, English below: one workshop, two languages (DEVELOPERS.md).
-        self.out.write(f"\x1b[1m{fr}\x1b[0m\n{en}\n")
-        self.out.flush()
-
-    def answer(self, timeout_s: float | None = None) -> str | None:
-        """"ok" (Entrée), "defect" (D), "skip" (S or Échap), None on timeout."""
-        deadline = time.monotonic() + (timeout_s or self.answer_timeout_s)
-        while (left := deadline - time.monotonic()) > 0:
-            key = self.events.next_key(left)
-            if key == KEY_ENTER:
-                return "ok"
-            if key == KEY_D:
-                return "defect"
-            if key in (KEY_S, KEY_ESC):
-                return "skip"
-            if key is None:
-                return None
-        return None
-
-
-def _res(fid: str, status: FunctionStatus, op: Operator, evidence: Mapping[str, Any],
-         *reasons: Reason) -> FunctionResult:
-    return FunctionResult(fid, status, ATT, dict(evidence), reasons, answered_by=op.name)
-
-
-def _skipped(fid: str, op: Operator, why: str | None) -> FunctionResult:
-    if why is None:
-        return _res(fid, S.UNTESTED, op, {"answer": None}, reason(
-            f"{fid}.no_answer", "Pas de réponse de l'opérateur", "No answer from the operator"))
-    return _res(fid, S.UNTESTED, op, {"answer": "skip"}, reason(
-        f"{fid}.skipped", "Impossible à tester selon l'opérateur",
-        "The operator could not test it"))
+# in the order they are asked; "lid" joins the screen's result
+GUIDED_IDS = ("keyboard", "screen", "pointing", "lid", "audio_out", "audio_in", "webcam", "usb")
 
 
 def check_keyboard(op: Operator, layout: str) -> FunctionResult:
@@ -93,7 +44,7 @@ def check_keyboard(op: Operator, layout: str) -> FunctionResult:
            "Enter to start, S if not possible. Esc three times in a row to finish.")
     start = op.answer()
     if start != "ok":
-        return _skipped("keyboard", op, start)
+        return skipped("keyboard", op, start)
     pressed: set[int] = set()
     escapes = 0
     while pressed < set(keys):
@@ -110,8 +61,8 @@ def check_keyboard(op: Operator, layout: str) -> FunctionResult:
     ev = {"layout": layout, "keys": len(keys), "pressed": len(pressed & set(keys)),
           "missing": missing}
     if not missing:
-        return _res("keyboard", S.PASSED, op, ev)
-    return _res("keyboard", S.FAILED, op, ev, reason(
+        return answered("keyboard", S.PASSED, op, ev)
+    return answered("keyboard", S.FAILED, op, ev, reason(
         "keyboard.keys_missing", f"Touches sans effet : {', '.join(missing)}",
         f"Keys with no effect: {', '.join(missing)}"))
 
@@ -131,7 +82,7 @@ def check_screen(op: Operator) -> FunctionResult:
         answers[en] = a
         if a in ("skip", None):
             op.out.write("\x1b[0m\x1b[2J\x1b[H")
-            return _skipped("screen", op, a)
+            return skipped("screen", op, a)
         if a == "defect":
             defects.append(fr if op.lang == "fr" else en)
     op.out.write("\x1b[0m\x1b[2J\x1b[H")
@@ -139,10 +90,10 @@ def check_screen(op: Operator) -> FunctionResult:
     if defects:
         names_fr = ", ".join(fr for fr, en, _a, _r in COLOURS if answers.get(en) == "defect")
         names_en = ", ".join(en for _f, en, _a, _r in COLOURS if answers.get(en) == "defect")
-        return _res("screen", S.FAILED, op, ev, reason(
+        return answered("screen", S.FAILED, op, ev, reason(
             "screen.defect", f"Défaut d'affichage vu sur fond {names_fr}",
             f"Display defect seen on {names_en}"))
-    return _res("screen", S.PASSED, op, ev)
+    return answered("screen", S.PASSED, op, ev)
 
 
 def check_pointing(op: Operator) -> FunctionResult:
@@ -160,10 +111,10 @@ def check_pointing(op: Operator) -> FunctionResult:
         elif ev.type == EV_KEY and ev.code == BTN_LEFT and ev.value == 1:
             clicks += 1
         elif ev.type == EV_KEY and ev.value == 1 and ev.code in (KEY_S, KEY_ESC):
-            return _skipped("pointing", op, "skip")
+            return skipped("pointing", op, "skip")
         if moves >= 10 and clicks:
-            return _res("pointing", S.PASSED, op, {"moves": moves, "clicks": clicks})
-    return _res("pointing", S.FAILED, op, {"moves": moves, "clicks": clicks}, reason(
+            return answered("pointing", S.PASSED, op, {"moves": moves, "clicks": clicks})
+    return answered("pointing", S.FAILED, op, {"moves": moves, "clicks": clicks}, reason(
         "pointing.no_trace", f"Pointage incomplet : {moves} mouvement(s), {clicks} clic(s)",
         f"Pointing incomplete: {moves} move(s), {clicks} click(s)"))
 
@@ -180,19 +131,26 @@ def check_lid(op: Operator) -> FunctionResult:
         if ev.type == EV_SW and ev.code == 0:
             seen.append(ev.value)
             if 1 in seen and seen[-1] == 0:
-                return _res("lid", S.PASSED, op, {"switch": seen})
+                return answered("lid", S.PASSED, op, {"switch": seen})
         elif ev.type == EV_KEY and ev.value == 1 and ev.code in (KEY_S, KEY_ESC):
-            return _skipped("lid", op, "skip")
-    return _res("lid", S.FAILED, op, {"switch": seen}, reason(
+            return skipped("lid", op, "skip")
+    return answered("lid", S.FAILED, op, {"switch": seen}, reason(
         "lid.no_switch", "Le capteur du capot n'a pas réagi", "The lid switch did not react"))
 
 
 def run_guided(op: Operator, fi: FunctionInventory, automatic: Sequence[FunctionResult],
                only: Sequence[str] = ("keyboard", "screen", "pointing"),
-               layout: str = "fr") -> tuple[FunctionResult, ...]:
+               layout: str = "fr", host: Host | None = None,
+               policy: FunctionsPolicy | None = None) -> tuple[FunctionResult, ...]:
     """The automatic results with the guided checks' answers in place of theirs (the
     automatic evidence kept under "automatic"). The lid has no function id of its own: its
-    answer joins the screen's evidence (the lid switch turns the panel off)."""
+    answer joins the screen's evidence (the lid switch turns the panel off). The sound,
+    webcam and USB port checks drive the machine, so they need the `host` (and the tone
+    of the `policy`); without one they keep their automatic result."""
+    from deuxvie.functions.guided_audio import check_microphone, check_speakers
+    from deuxvie.functions.guided_usb import check_usb_ports
+    from deuxvie.functions.guided_webcam import check_webcam_preview
+
     by_id = {r.id: r for r in automatic}
     guided: dict[str, FunctionResult] = {}
     if "keyboard" in only and fi.keyboards:
@@ -208,6 +166,18 @@ def run_guided(op: Operator, fi: FunctionInventory, automatic: Sequence[Function
         status = S.FAILED if lid.status is S.FAILED else scr.status
         guided["screen"] = replace(scr, status=status, reasons=scr.reasons + lid.reasons,
                                    evidence={**scr.evidence, "lid": lid.evidence})
+    if host is not None:
+        steps = (
+            ("audio_out", lambda: check_speakers(op, host, fi, policy)
+             if policy is not None else None),
+            ("audio_in", lambda: check_microphone(op, host, fi)),
+            ("webcam", lambda: check_webcam_preview(op, host, fi)),
+            # no port walk on a machine whose controllers did not even enumerate
+            ("usb", lambda: check_usb_ports(op, host) if fi.usb_buses else None),
+        )
+        for fid, step in steps:
+            if fid in only and (res := step()) is not None:
+                guided[fid] = res
     out = []
     for r in automatic:
         g = guided.get(r.id)

@@ -10,11 +10,45 @@ import numpy as np
 
 
 def tone_pcm(freq_hz: float, seconds: float, rate: int = 48000, channels: int = 2,
-             amplitude: float = 0.5) -> bytes:
-    """S16_LE interleaved sine, every channel the same."""
+             amplitude: float = 0.5, only: int | None = None) -> bytes:
+    """S16_LE interleaved sine, every channel the same, or only channel `only` (0 = left,
+    1 = right) with the others silent: the guided left/right speaker check."""
     t = np.arange(int(rate * seconds)) / rate
     mono = (amplitude * 32767 * np.sin(2 * math.pi * freq_hz * t)).astype("<i2")
-    return np.repeat(mono, channels).tobytes()
+    frames = np.repeat(mono, channels).reshape(-1, channels)
+    if only is not None:
+        frames[:, [c for c in range(channels) if c != only]] = 0
+    return frames.tobytes()
+
+
+def pcm_rms(pcm: bytes) -> float:
+    """RMS of S16_LE samples, in S16 steps (below 1: digital silence, nothing captured)."""
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float64)
+    return round(float(np.sqrt(np.mean(samples ** 2))), 1) if samples.size else 0.0
+
+
+RAMP = " .:-=+*#%@"
+
+
+def luma_preview(frame: bytes, width: int, height: int, cols: int = 64, rows: int = 24
+                 ) -> list[str]:
+    """A YUYV frame as text, one character per cell from dark to bright (RAMP): a webcam
+    preview any console can show, the serial one included. Each cell is the mean luma of
+    its block (even bytes of YUYV are Y)."""
+    if width <= 0 or height <= 0 or len(frame) < width * height * 2:
+        return []
+    luma = np.frombuffer(frame, dtype=np.uint8, count=width * height * 2)[::2]
+    img = luma.reshape(height, width).astype(np.float64)
+    rows, cols = min(rows, height), min(cols, width)
+    ys = np.linspace(0, height, rows + 1).astype(int)
+    xs = np.linspace(0, width, cols + 1).astype(int)
+    out = []
+    for r in range(rows):
+        band = img[ys[r]:ys[r + 1]]
+        line = "".join(RAMP[min(len(RAMP) - 1, int(band[:, xs[c]:xs[c + 1]].mean()
+                                                    * len(RAMP) / 256))] for c in range(cols))
+        out.append(line)
+    return out
 
 
 @dataclass(frozen=True)

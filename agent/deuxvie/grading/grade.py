@@ -16,20 +16,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from deuxvie.diagnostics.battery import evaluate_battery
 from deuxvie.diagnostics.common import worst
-from deuxvie.functions.labels import FUNCTION_NAMES
+from deuxvie.grading.battery import evaluate_battery
 from deuxvie.grading.functions import grade_functions, part_text
 from deuxvie.grading.policy import Policy
 from deuxvie.grading.smart_eval import SmartVerdict, evaluate_smart
 from deuxvie.grading.win11 import cpu_supported
-from deuxvie.i18n import item_words, pick, reason
+from deuxvie.i18n import FUNCTION_NAMES, item_words, pick, reason
 from deuxvie.model.common import ProbeStatus, Reason
 from deuxvie.model.diagnostics import DiagnosticResult, TestStatus
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
 from deuxvie.model.functions import FunctionResult
 from deuxvie.model.grade import ComponentGrade, Grade, Verdict
-from deuxvie.model.inventory import DiskInfo, DiskKind, Inventory
+from deuxvie.model.inventory import DiskInfo, Inventory, is_internal
 
 GIB = 1024**3
 GB = 1000**3
@@ -54,13 +53,9 @@ def disk_key(disk: DiskInfo) -> str:
 
 
 def internal_disks(inventory: Inventory) -> tuple[DiskInfo, ...]:
-    """Disks that belong to the donated PC: not the boot stick, not USB/loop devices."""
-    disks = inventory.disks.value or ()
-    return tuple(
-        d for d in disks
-        if not d.is_boot_medium and d.kind not in (DiskKind.USB, DiskKind.LOOP)
-        and not (d.removable and d.kind is DiskKind.MMC)
-    )
+    """Disks that belong to the donated PC (model.inventory.is_internal, the selection's
+    rule too)."""
+    return tuple(d for d in inventory.disks.value or () if is_internal(d))
 
 
 @dataclass

@@ -12,9 +12,8 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from deuxvie.i18n import pick
+from deuxvie.i18n import ERASURE_STATUS, duration_text, pick, rate_text
 from deuxvie.ui.bigtext import big
-from deuxvie.ui.texts import duration_text, rate_text
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -30,17 +29,11 @@ PHASES: dict[str, tuple[str, str]] = {
     "done": ("terminé", "done"),
     "removed": ("retiré", "removed"),
 }
-STATUS: dict[str, tuple[str, str]] = {
-    "RUNNING": ("EN COURS", "RUNNING"),
-    "ERASED": ("EFFACÉ", "ERASED"),
-    "ERASED_WITH_WARNINGS": ("EFFACÉ (réserves)", "ERASED (warnings)"),
-    "FAILED": ("ÉCHEC", "FAILED"),
-    "INTERRUPTED": ("INTERROMPU", "INTERRUPTED"),
-    "SKIPPED": ("REFUSÉ", "REFUSED"),
-}
+# The certificate's status words (deuxvie.i18n), plus the one a running disk shows.
+STATUS: dict[str, tuple[str, str]] = {"RUNNING": ("EN COURS", "RUNNING"), **ERASURE_STATUS}
 # ASCII words of the large letters (bigtext has no accents): French first
 BIG_WORDS = {"ERASED": "EFFACE", "ERASED_WITH_WARNINGS": "EFFACE", "FAILED": "ECHEC",
-             "INTERRUPTED": "STOP", "SKIPPED": "REFUSE"}
+             "INTERRUPTED": "STOP", "SKIPPED": "IGNORE"}
 STYLES = {"ERASED": "bold white on green", "ERASED_WITH_WARNINGS": "bold black on yellow",
           "FAILED": "bold white on red", "INTERRUPTED": "bold black on yellow",
           "SKIPPED": "bold white on blue", "RUNNING": "bold cyan"}

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deuxvie.certificate.facts import OFFLINE_SERVER
+from deuxvie.certificate.facts import OFFLINE_SERVER, certificate_url
 from deuxvie.config import Config
 from deuxvie.host.base import Host
 from deuxvie.hotplug.report import build_loose_disk_report
 from deuxvie.hotplug.screen import SlotView, StationScreen
 from deuxvie.hotplug.tracker import Freed, Ignore, Start, Stop, Tracker
 from deuxvie.hotplug.udev import UdevEvent
-from deuxvie.i18n import reason
+from deuxvie.i18n import pick, reason
 from deuxvie.model.common import Outcome
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus
 from deuxvie.model.smart import SmartFacts
@@ -103,10 +103,9 @@ class Station:
                 if job is not None:
                     job.stop.set()
                     self._show(job, phase="removed", status="INTERRUPTED",
-                               note=pick_text(self.lang, "retiré pendant l'effacement : "
-                                              "INTERROMPU, jamais certifié",
-                                              "pulled out mid-wipe: INTERRUPTED, never "
-                                              "certified"))
+                               note=pick(("retiré pendant l'effacement : INTERROMPU, "
+                                          "jamais certifié", "pulled out mid-wipe: "
+                                          "INTERRUPTED, never certified"), self.lang))
             elif isinstance(action, Freed):
                 job = self.jobs.get(action.slot)
                 if job is not None and job.view is not None:
@@ -183,7 +182,7 @@ class Station:
         out = DiskOutcome(job.start.slot, job.start.devname, refused=(fr, en))
         with self._lock:
             self.tracker.finished(job.start.slot, "SKIPPED")
-        self._show(job, phase="done", status="SKIPPED", note=pick_text(self.lang, fr, en))
+        self._show(job, phase="done", status="SKIPPED", note=pick((fr, en), self.lang))
         return out
 
     def _journal_dir(self) -> Any:
@@ -213,7 +212,7 @@ class Station:
         if refusal is not None:
             _code, fr, en = refusal
             out.refused = (fr, en)
-            self._show(job, phase="done", status="SKIPPED", note=pick_text(self.lang, fr, en))
+            self._show(job, phase="done", status="SKIPPED", note=pick((fr, en), self.lang))
             return out
         caps = probe_capabilities(self.host, media)
         self._show(job, phase="smart")
@@ -284,8 +283,8 @@ class Station:
             store.sign_and_spool(report)
             out.report = report
         except Exception as exc:
-            self._show(job, phase="done", note=pick_text(
-                self.lang, f"rapport impossible : {exc}", f"no report: {exc}"))
+            self._show(job, phase="done",
+                       note=pick((f"rapport impossible : {exc}", f"no report: {exc}"), self.lang))
             return
         server = str(cfg.server_url or info.get("server") or OFFLINE_SERVER)
         name = str(report["asset_id"])
@@ -294,18 +293,18 @@ class Station:
             _atomic_write(out.certificate, render_certificate(report, None, self.lang, server))
         except Exception as exc:
             out.certificate = None
-            notes.append(pick_text(self.lang, f"certificat : {exc}", f"certificate: {exc}"))
+            notes.append(pick((f"certificat : {exc}", f"certificate: {exc}"), self.lang))
         try:
             out.label = cfg.labels_dir / f"{name}.png"
             _atomic_write(out.label, render_label_png(report, self.options.label_size, server,
                                                       self.lang))
         except Exception as exc:
             out.label = None
-            notes.append(pick_text(self.lang, f"étiquette : {exc}", f"label: {exc}"))
+            notes.append(pick((f"étiquette : {exc}", f"label: {exc}"), self.lang))
         if self.options.upload and (cfg.server_url or info.get("server")):
             out.upload = self._upload(store, server, report["uuid"])
             notes.append(out.upload)
-        notes.insert(0, f"{server.rstrip('/')}/c/{report['uuid']}")
+        notes.insert(0, certificate_url(report, server))
         self._show(job, phase="done", note=" · ".join(notes))
 
     def _upload(self, store: Any, server: str, uuid: str) -> str:
@@ -317,14 +316,11 @@ class Station:
                                  service_key=store.service_key())
         if summary.is_delivered(uuid) or any(p.name.startswith(uuid)
                                              for p in store.sent_dir.glob("*.json")):
-            return pick_text(self.lang, "envoyé", "sent")
+            return pick(("envoyé", "sent"), self.lang)
         if any(name.startswith(uuid) for name, _s, _m in summary.rejected):
-            return pick_text(self.lang, "refusé par le service", "refused by the service")
-        return pick_text(self.lang, "gardé sur la clé (deuxvie sync)",
-                         "kept on the stick (deuxvie sync)")
-
-def pick_text(lang: str, fr: str, en: str) -> str:
-    return fr if lang == "fr" else en
+            return pick(("refusé par le service", "refused by the service"), self.lang)
+        return pick(("gardé sur la clé (deuxvie sync)", "kept on the stick (deuxvie sync)"),
+                    self.lang)
 
 
 def done_line(o: DiskOutcome) -> str:

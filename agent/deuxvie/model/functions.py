@@ -115,6 +115,17 @@ class UsbBus:
 
 
 @dataclass(frozen=True)
+class UsbPort:
+    """One port of a root hub (/sys/bus/usb/devices/N-0:1.0/usbN-portP), for the guided
+    walk with a stick: a connector is one USB 2 port and, on xHCI, its SuperSpeed peer."""
+
+    name: str  # "1-3": the name the kernel gives a device plugged there (bus-port)
+    connect_type: str | None  # ACPI _UPC/_PLD: hotplug, hardwired, not used, unknown
+    peer: str | None  # "2-3": the same connector on the other-speed root hub
+    device: str | None  # what enumerated there now ("1-3: 0781:5583 Ultra Fit")
+
+
+@dataclass(frozen=True)
 class Backlight:
     name: str  # intel_backlight, acpi_video0
     kind: str | None  # raw, firmware, platform

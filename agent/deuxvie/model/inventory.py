@@ -99,6 +99,25 @@ class DiskInfo:
         return bool(self.mounted or self.holders or self.is_boot_medium)
 
 
+def is_internal(disk: DiskInfo) -> bool:
+    """The one rule of what belongs to the donated PC, whoever asks: the grade (which grades
+    it) and the run's selection (which wipes it or records why not), so a disk is never
+    graded as the machine's and left without an erasure record, or the reverse.
+
+    The donated PC's own disk: not the boot stick, not a loop file, not USB or any disk
+    the kernel marks removable (card readers showing as SCSI disks), not an empty reader.
+    An eMMC is internal: the kernel marks no mmcblk removable (drivers/mmc/core/block.c), so
+    a soldered eMMC and an SD card left in the slot both count as the machine's (graded, and
+    wiped only under wipe.removable). UNKNOWN is internal: a disk we cannot name inside the
+    PC is still the donor's (graded, refused by the selection, recorded SKIPPED)."""
+    return not (
+        disk.is_boot_medium
+        or disk.size_bytes <= 0
+        or disk.removable
+        or disk.kind in (DiskKind.USB, DiskKind.LOOP)
+    )
+
+
 @dataclass(frozen=True)
 class Screen:
     connector: str  # card0-eDP-1

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from deuxvie.model.common import jsonable
-from deuxvie.pipeline.orchestrator import RunOutcome
 from deuxvie.pipeline.steps import ProgressEvent, StepResult
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
 
 
 class RunLog:

@@ -14,13 +14,15 @@ from deuxvie import __version__
 from deuxvie.i18n import reason
 from deuxvie.model.common import Reason
 from deuxvie.model.erasure import ErasureRecord, ErasureStatus, MediaIdentity
-from deuxvie.model.inventory import DiskInfo, DiskKind
+from deuxvie.model.inventory import DiskInfo, DiskKind, is_internal
 from deuxvie.wipe.safety import wipe_refusals
 
-# Kinds that are a PC's own storage. VIRTUAL is the virtio disk of a virtual machine (the
-# QEMU test PC); UNKNOWN is refused: wiping what we cannot name is worse than reporting it.
-INTERNAL_KINDS = frozenset({DiskKind.HDD, DiskKind.SATA_SSD, DiskKind.NVME, DiskKind.VIRTUAL})
-REMOVABLE_KINDS = frozenset({DiskKind.USB, DiskKind.MMC})
+# Kinds wiped by default among the machine's own disks (model.inventory.is_internal). VIRTUAL
+# is the virtio disk of a virtual machine (the QEMU test PC); UNKNOWN is refused: wiping what
+# we cannot name is worse than reporting it. MMC (eMMC or SD card: the kernel does not tell
+# them apart) is flash wiped only under wipe.removable, like USB.
+WIPED_KINDS = frozenset({DiskKind.HDD, DiskKind.SATA_SSD, DiskKind.NVME, DiskKind.VIRTUAL})
+FLASH_KINDS = frozenset({DiskKind.USB, DiskKind.MMC})
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,45 @@ def _matches(disk: DiskInfo, targets: frozenset[str]) -> bool:
     return disk.path in targets or (disk.by_id is not None and disk.by_id in targets)
 
 
+def _removable(disk: DiskInfo) -> bool:
+    return disk.kind in FLASH_KINDS or disk.removable
+
+
+def _kind_refusals(disk: DiskInfo, policy: SelectionPolicy) -> list[Reason]:
+    """The selection's own refusals of a disk nobody listed: loop files, removable media
+    (unless the policy allows them), kinds we cannot name."""
+    if disk.kind == DiskKind.LOOP:
+        return [reason("wipe.loop", "périphérique loop (fichier de la station)",
+                       "loop device (a file)")]
+    if _removable(disk):
+        if policy.allow_removable:
+            return []
+        return [reason("wipe.removable",
+                       "support amovible (USB/SD) : non effacé selon la politique",
+                       "removable medium (USB/SD): not wiped by policy")]
+    if disk.kind not in WIPED_KINDS:
+        return [reason("wipe.unknown_kind",
+                       f"type de disque inconnu ({disk.kind}) : non effacé par prudence",
+                       f"unknown disk type ({disk.kind}): not wiped to be safe")]
+    return []
+
+
+def _donor_disk(disk: DiskInfo, policy: SelectionPolicy, explicit: bool) -> bool:
+    """Whether a disk not wiped gets a SKIPPED record: the machine's own disks (the grade's
+    rule, is_internal), the listed ones, and removable media the policy wipes."""
+    if disk.is_boot_medium or disk.size_bytes <= 0:
+        return False  # the deuxvie stick, an empty card reader: not the donor's disks
+    if policy.explicit_targets is not None:
+        return explicit
+    return is_internal(disk) or (policy.allow_removable and _removable(disk))
+
+
 def select_wipe_targets(
     disks: Iterable[DiskInfo], policy: SelectionPolicy
 ) -> tuple[WipeDecision, ...]:
     decisions = []
     for disk in disks:
         refusals: list[Reason] = []
-        donor = True
         explicit = policy.explicit_targets is not None and _matches(disk, policy.explicit_targets)
         if policy.explicit_targets is not None and not explicit:
             refusals.append(
@@ -84,7 +118,6 @@ def select_wipe_targets(
                     "not in the list of disks to wipe",
                 )
             )
-            donor = False
         refusals += wipe_refusals(
             path=None,
             is_boot_medium=disk.is_boot_medium,
@@ -93,36 +126,9 @@ def select_wipe_targets(
             read_only=disk.read_only,
             size_bytes=disk.size_bytes,
         )
-        if disk.is_boot_medium or disk.size_bytes <= 0:
-            donor = False  # the deuxvie stick, an empty card reader: not the donor's disks
         if not explicit:
-            if disk.kind in REMOVABLE_KINDS or disk.removable:
-                if not policy.allow_removable:
-                    refusals.append(
-                        reason(
-                            "wipe.removable",
-                            "support amovible (USB/SD) : non effacé selon la politique",
-                            "removable medium (USB/SD): not wiped by policy",
-                        )
-                    )
-                    donor = False
-            elif disk.kind == DiskKind.LOOP:
-                refusals.append(
-                    reason(
-                        "wipe.loop",
-                        "périphérique loop (fichier de la station)",
-                        "loop device (a file)",
-                    )
-                )
-                donor = False
-            elif disk.kind not in INTERNAL_KINDS:
-                refusals.append(
-                    reason(
-                        "wipe.unknown_kind",
-                        f"type de disque inconnu ({disk.kind}) : non effacé par prudence",
-                        f"unknown disk type ({disk.kind}): not wiped to be safe",
-                    )
-                )
+            refusals += _kind_refusals(disk, policy)
+        donor = _donor_disk(disk, policy, explicit)
         if refusals:
             decisions.append(WipeDecision(disk, False, tuple(refusals), donor_disk=donor))
         else:

@@ -16,8 +16,9 @@ _FONT: dict[str, tuple[str, ...]] = {
     "P": ("#### ", "#   #", "#### ", "#    ", "#    "),
     "S": (" ####", "#    ", " ### ", "    #", "#### "),
     "?": (" ### ", "#   #", "  ## ", "     ", "  #  "),
-    # station mode's per-disk words: EFFACE, ECHEC, INTERROMPU, REFUSE
+    # station mode's per-disk words: EFFACE, ECHEC, STOP, IGNORE (i18n.ERASURE_STATUS)
     "C": (" ####", "#    ", "#    ", "#    ", " ####"),
+    "G": (" ####", "#    ", "#  ##", "#   #", " ####"),
     "H": ("#   #", "#   #", "#####", "#   #", "#   #"),
     "M": ("#   #", "## ##", "# # #", "#   #", "#   #"),
     "N": ("#   #", "##  #", "# # #", "#  ##", "#   #"),

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -17,23 +18,16 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from deuxvie.i18n import pick
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import WipeDecision
+from deuxvie.i18n import STATE_WORDS, STEP_NAMES, duration_text, pick, rate_text, screen_word
 from deuxvie.pipeline.steps import STEP_ORDER, ProgressEvent, StepName, StepResult, StepState
 from deuxvie.ui.bigtext import big
 from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
+from deuxvie.ui.styles import STATE_ICONS, STATE_STYLES, VERDICT_STYLES
 from deuxvie.ui.summary import summarise
-from deuxvie.ui.texts import (
-    STATE_ICONS,
-    STATE_STYLES,
-    STATE_WORDS,
-    STEP_NAMES,
-    VERDICT_STYLES,
-    duration_text,
-    rate_text,
-    t,
-)
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import WipeDecision
 
 
 @dataclass
@@ -84,8 +78,10 @@ class RichUI:
 
     def __enter__(self) -> RichUI:
         if self._live is not None:
-            self._live.update(self.render(), refresh=True)
-            self._live.start()
+            self._live.update(self.render())
+            # refresh=True: the first frame now, not from the refresh thread a quarter of a
+            # second later, while the real steps' imports hold the GIL (issue 16)
+            self._live.start(refresh=True)
         return self
 
     def __exit__(
@@ -154,25 +150,25 @@ class RichUI:
         try:
             will, wont = wipe_lists(decisions, self.lang)
             body = Text()
-            body.append(t("will_wipe", self.lang) + "\n", style="bold")
+            body.append(screen_word("will_wipe", self.lang) + "\n", style="bold")
             for line in will:
                 body.append(f"  • {line}\n", style="bold red")
             if wont:
-                body.append(t("wont_wipe", self.lang) + "\n", style="bold")
+                body.append(screen_word("wont_wipe", self.lang) + "\n", style="bold")
                 for line in wont:
                     body.append(f"  • {line}\n", style="dim")
             self.console.print(
                 Panel(
                     _safe(body, self.console_font),
-                    title=t("confirm_title", self.lang),
+                    title=screen_word("confirm_title", self.lang),
                     border_style="red",
                     box=self.box,
                 )
             )
-            self.console.print(t("question", self.lang).format(n=len(will)), end="")
+            self.console.print(screen_word("question", self.lang).format(n=len(will)), end="")
             answer = read_answer(self.input_fn)
             ok = is_yes(answer)
-            self.console.print(t("confirmed" if ok else "declined", self.lang))
+            self.console.print(screen_word("confirmed" if ok else "declined", self.lang))
             return ok
         finally:
             if self._live is not None:
@@ -228,7 +224,7 @@ class RichUI:
         return Panel(
             Group(*parts),
             box=self.box,
-            title=_safe_str(t("title", self.lang), self.console_font),
+            title=_safe_str(screen_word("title", self.lang), self.console_font),
             subtitle=self.subtitle or None,
             border_style="blue",
         )
@@ -306,42 +302,43 @@ def final_screen(
         body.append(line + "\n", style=style)
     body.append(s.subtitle + "\n", style=style)
     if s.interrupted:
-        body.append(t("interrupted", lang) + "\n", style="bold red")
+        body.append(screen_word("interrupted", lang) + "\n", style="bold red")
     if s.reasons:
-        body.append(f"\n{t('reasons', lang)} :\n", style="bold")
+        body.append(f"\n{screen_word('reasons', lang)} :\n", style="bold")
         for r in s.reasons:
             body.append(f"  • {r}\n")
     if s.suggestion:
-        body.append(f"{t('suggestion', lang)} : ", style="bold")
+        body.append(f"{screen_word('suggestion', lang)} : ", style="bold")
         body.append(s.suggestion + "\n")
     if s.untested:
-        body.append(f"{t('untested', lang)} : ", style="bold yellow")
+        body.append(f"{screen_word('untested', lang)} : ", style="bold yellow")
         body.append(", ".join(s.untested) + "\n")
     if s.disks:
-        body.append(f"\n{t('erasure', lang)} :\n", style="bold")
+        body.append(f"\n{screen_word('erasure', lang)} :\n", style="bold")
         for ident, word, ok in s.disks:
             body.append(f"  • {ident} : ")
             body.append(word + "\n", style="green" if ok else "red")
     if s.functions:
-        body.append(f"\n{t('functions', lang)} :\n", style="bold")
+        body.append(f"\n{screen_word('functions', lang)} :\n", style="bold")
         for name, word, detail, status in s.functions:
             body.append(f"  • {name} : ")
             body.append(word, style=FUNCTION_STYLES.get(status, ""))
             body.append(f" — {detail}\n" if status != "PASSED" else "\n")
     if s.failed_steps:
-        body.append(f"\n{t('problems', lang)} :\n", style="bold red")
+        body.append(f"\n{screen_word('problems', lang)} :\n", style="bold red")
         for line in s.failed_steps:
             body.append(f"  • {line}\n")
-    body.append(f"\n{t('label', lang)} : ", style="bold")
+    body.append(f"\n{screen_word('label', lang)} : ", style="bold")
     body.append(s.label + "\n")
-    body.append(f"{t('upload', lang)} : ", style="bold")
+    body.append(f"{screen_word('upload', lang)} : ", style="bold")
     body.append(s.upload + "\n")
     if s.report_url:
-        body.append(f"{t('certificate', lang)} : ", style="bold")
+        body.append(f"{screen_word('certificate', lang)} : ", style="bold")
         body.append(s.report_url + "\n")
     if s.certificate:
         body.append(f"PDF : {s.certificate}\n")
-    body.append(f"{t('duration', lang)} : {duration_text(s.duration_s, lang)}", style="dim")
+    took = duration_text(s.duration_s, lang)
+    body.append(f"{screen_word('duration', lang)} : {took}", style="dim")
     return Panel(
         _safe(body, console_font),
         border_style=style.replace("bold ", ""),

@@ -7,23 +7,18 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from deuxvie.i18n import pick
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import WipeDecision
+from deuxvie.i18n import STATE_WORDS, STEP_NAMES, duration_text, pick, rate_text, screen_word
 from deuxvie.pipeline.steps import ProgressEvent, StepName, StepResult, StepState
 from deuxvie.ui.bigtext import big
 from deuxvie.ui.prompt import InputFn, is_yes, read_answer, wipe_lists
+from deuxvie.ui.styles import STATE_ICONS
 from deuxvie.ui.summary import summarise
-from deuxvie.ui.texts import (
-    STATE_ICONS,
-    STATE_WORDS,
-    STEP_NAMES,
-    duration_text,
-    rate_text,
-    t,
-)
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
+    from deuxvie.pipeline.selection import WipeDecision
 
 PROGRESS_EVERY_PCT = 10.0
 PROGRESS_EVERY_S = 30.0
@@ -47,7 +42,7 @@ class PlainUI:
         self._last: dict[tuple[StepName, str], tuple[float, float]] = {}
 
     def __enter__(self) -> PlainUI:
-        self._line(t("title", self.lang))
+        self._line(screen_word("title", self.lang))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -107,17 +102,17 @@ class PlainUI:
 
     def confirm_wipe(self, decisions: Sequence[WipeDecision]) -> bool:
         will, wont = wipe_lists(decisions, self.lang)
-        self._line(t("will_wipe", self.lang))
+        self._line(screen_word("will_wipe", self.lang))
         for line in will:
             self._line(f"  * {line}")
         if wont:
-            self._line(t("wont_wipe", self.lang))
+            self._line(screen_word("wont_wipe", self.lang))
             for line in wont:
                 self._line(f"  * {line}")
-        self.stream.write(t("question", self.lang).format(n=len(will)))
+        self.stream.write(screen_word("question", self.lang).format(n=len(will)))
         self.stream.flush()
         ok = is_yes(read_answer(self.input_fn))
-        self._line(t("confirmed" if ok else "declined", self.lang))
+        self._line(screen_word("confirmed" if ok else "declined", self.lang))
         return ok
 
     def final(self, outcome: RunOutcome) -> None:
@@ -131,29 +126,29 @@ def final_text(outcome: RunOutcome, lang: str = "fr") -> str:
     out += big(s.big_word, ink="#")
     out.append(s.subtitle)
     if s.interrupted:
-        out.append(t("interrupted", lang))
+        out.append(screen_word("interrupted", lang))
     if s.reasons:
-        out.append(f"{t('reasons', lang)} :")
+        out.append(f"{screen_word('reasons', lang)} :")
         out += [f"  * {r}" for r in s.reasons]
     if s.suggestion:
-        out.append(f"{t('suggestion', lang)} : {s.suggestion}")
+        out.append(f"{screen_word('suggestion', lang)} : {s.suggestion}")
     if s.untested:
-        out.append(f"{t('untested', lang)} : {', '.join(s.untested)}")
+        out.append(f"{screen_word('untested', lang)} : {', '.join(s.untested)}")
     if s.disks:
-        out.append(f"{t('erasure', lang)} :")
+        out.append(f"{screen_word('erasure', lang)} :")
         out += [f"  * {ident} : {word}" for ident, word, _ in s.disks]
     if s.functions:
-        out.append(f"{t('functions', lang)} :")
+        out.append(f"{screen_word('functions', lang)} :")
         out += [f"  * {name} : {word}" + (f" — {detail}" if status != "PASSED" else "")
                 for name, word, detail, status in s.functions]
     if s.failed_steps:
-        out.append(f"{t('problems', lang)} :")
+        out.append(f"{screen_word('problems', lang)} :")
         out += [f"  * {line}" for line in s.failed_steps]
-    out.append(f"{t('label', lang)} : {s.label}")
-    out.append(f"{t('upload', lang)} : {s.upload}")
+    out.append(f"{screen_word('label', lang)} : {s.label}")
+    out.append(f"{screen_word('upload', lang)} : {s.upload}")
     if s.report_url:
-        out.append(f"{t('certificate', lang)} : {s.report_url}")
+        out.append(f"{screen_word('certificate', lang)} : {s.report_url}")
     if s.certificate:
         out.append(f"PDF : {s.certificate}")
-    out.append(f"{t('duration', lang)} : {duration_text(s.duration_s, lang)}")
+    out.append(f"{screen_word('duration', lang)} : {duration_text(s.duration_s, lang)}")
     return "\n".join(out) + "\n"

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from deuxvie.pipeline.selection import WipeDecision, disk_label
-from deuxvie.ui.texts import YES
+from deuxvie.i18n import YES
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.selection import WipeDecision
 
 InputFn = Callable[[], str]
 
 
 def wipe_lists(decisions: Sequence[WipeDecision], lang: str) -> tuple[list[str], list[str]]:
     """(disks to wipe, disks left alone with why), one line each."""
+    from deuxvie.pipeline.selection import disk_label  # the question comes after the frame
+
     will = [disk_label(d.disk, lang) for d in decisions if d.wipe]
     wont = [
         f"{disk_label(d.disk, lang)} : {', '.join(r.text(lang) for r in d.reasons)}"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from deuxvie.functions.labels import function_rows
-from deuxvie.i18n import ERASURE_WORDS, VERDICT_MEANING, pick
+from deuxvie.i18n import ERASURE_WORDS, STATE_WORDS, STEP_NAMES, VERDICT_MEANING, pick, screen_word
 from deuxvie.model.common import jsonable
 from deuxvie.model.grade import Verdict
-from deuxvie.pipeline.orchestrator import RunOutcome
-from deuxvie.pipeline.selection import human_size
 from deuxvie.pipeline.steps import StepName, StepState
-from deuxvie.ui.texts import STATE_WORDS, STEP_NAMES, t
+
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.pipeline.orchestrator import RunOutcome
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,12 @@ class FinalSummary:
 
 
 def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
+    from deuxvie.pipeline.selection import human_size  # at the end of a run, not before it
+
     data = outcome.data
     grade = data.grade
     if grade is None:
-        verdict, big_word, subtitle = None, "?", t("no_verdict", lang)
+        verdict, big_word, subtitle = None, "?", screen_word("no_verdict", lang)
         reasons: tuple[str, ...] = ()
         suggestion = None
         untested: tuple[str, ...] = ()
@@ -99,7 +102,7 @@ def summarise(outcome: RunOutcome, lang: str = "fr") -> FinalSummary:
     elif up_res.reasons:
         upload = up_res.reasons[0].text(lang)
     elif data.spool_path is not None:
-        upload = t("not_sent", lang)
+        upload = screen_word("not_sent", lang)
     else:
         upload = pick(STATE_WORDS[up_res.state], lang)
 

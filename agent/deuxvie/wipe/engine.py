@@ -191,8 +191,9 @@ def _execute_plan(host: Host, plan: WipePlan, progress_cb: ProgressCallback | No
     except (OSError, HostError) as exc:
         run.fail(reason("gone", f"disque introuvable : {exc}", f"disk not found: {exc}"))
         return _record(run, ErasureStatus.FAILED)
-    if usage.in_use or usage.read_only:
-        run.reasons.extend(usage_refusals(usage, plan.target.media))  # the plan's rule, again
+    refusals = usage_refusals(usage, plan.target.media)  # the plan's rule (wipe/safety), again
+    if refusals:
+        run.reasons.extend(refusals)
         return _record(run, ErasureStatus.SKIPPED)
 
     journal.begin(key, device=plan.target.device, path=plan.target.media.path,

@@ -13,16 +13,17 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deuxvie.config import Config
-from deuxvie.host.base import Host
-from deuxvie.model.common import Reason
-from deuxvie.model.diagnostics import DiagnosticResult
-from deuxvie.model.erasure import ErasureRecord
-from deuxvie.model.functions import FunctionResult
-from deuxvie.model.grade import Grade
-from deuxvie.model.inventory import DiskInfo, Inventory
+if TYPE_CHECKING:  # annotations only: kept off the path to the first frame (issue 16)
+    from deuxvie.config import Config
+    from deuxvie.host.base import Host
+    from deuxvie.model.common import Reason
+    from deuxvie.model.diagnostics import DiagnosticResult
+    from deuxvie.model.erasure import ErasureRecord
+    from deuxvie.model.functions import FunctionResult
+    from deuxvie.model.grade import Grade
+    from deuxvie.model.inventory import DiskInfo, Inventory
 
 
 class StepName(enum.StrEnum):

@@ -12,7 +12,7 @@ from typing import Any
 from deuxvie.certificate.facts import OFFLINE_SERVER
 from deuxvie.grading.grade import internal_disks
 from deuxvie.grading.policy import Policy, load_policy
-from deuxvie.i18n import reason
+from deuxvie.i18n import TEST_STATUS_WORDS, pick, reason
 from deuxvie.model.diagnostics import TestStatus
 from deuxvie.pipeline.steps import ProgressEvent, RunData, StepContext, StepOutput, StepState
 
@@ -77,14 +77,9 @@ def per_disk(ctx: StepContext, run_one: Any, what_fr: str, what_en: str) -> Step
         futures = [pool.submit(run_one, d, diag_progress(ctx, d.name)) for d in disks]
         results = [f.result() for f in futures]
     ctx.data.diagnostics.extend(results)
-    words = {
-        TestStatus.PASSED: ("OK", "OK"),
-        TestStatus.WARNING: ("avertissement", "warning"),
-        TestStatus.FAILED: ("ÉCHEC", "FAILED"),
-        TestStatus.UNTESTED: ("non testé", "untested"),
-    }
-    fr = ", ".join(f"{d.name} {words[r.status][0]}" for d, r in zip(disks, results, strict=True))
-    en = ", ".join(f"{d.name} {words[r.status][1]}" for d, r in zip(disks, results, strict=True))
+    pairs = list(zip(disks, results, strict=True))
+    fr, en = (", ".join(f"{d.name} {pick(TEST_STATUS_WORDS[r.status], lang)}" for d, r in pairs)
+              for lang in ("fr", "en"))
     reasons = (reason(f"{ctx.step}.summary", f"{what_fr} : {fr}", f"{what_en}: {en}"),)
     reasons += tuple(x for r in results for x in r.reasons)
     if all(r.status == TestStatus.UNTESTED for r in results):

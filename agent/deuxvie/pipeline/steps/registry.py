@@ -1,6 +1,6 @@
 """The real steps in run order: one line per step module. A new step is one module in this
 package declaring its `SPEC`, and one line here (its name in `StepName`, its words in
-ui/texts.py); tests/pipeline/test_steps_conformance.py checks every entry."""
+deuxvie/i18n.py STEP_NAMES); tests/pipeline/test_steps_conformance.py checks every entry."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ def surface_step(ctx: StepContext) -> StepOutput:
 
     def one(disk: Any, progress: Any) -> Any:
         return run_surface_scan(
+            ctx.host,
             disk.path,
             target=disk_key(disk),
             progress=progress,

@@ -1,15 +1,16 @@
 """Builds the self-test replay bundles in this folder (run it, then review the diff).
 
-ATA outputs are the real `smartctl -j -a` capture base_scrutiny__smart-ata.json
+ATA outputs are the real `smartctl -j -a` capture scrutiny__smart-ata.json
 (AnalogJ/scrutiny, MIT; it was itself taken during a running test: status 241 = "in
 progress, 10% remaining"), cut to the sections `smartctl --json -c -l selftest` prints
 and with only `ata_smart_data.self_test.status` and the newest self-test log row changed
 per step. The USB-bridge case replays the real error output
-base_devicehub-teal__snapshot-err__ERROR_sdb.json (eReuse/devicehub-teal, AGPL-3.0).
+devicehub-teal__snapshot-err__ERROR_sdb.json (eReuse/devicehub-teal, AGPL-3.0).
 NVMe outputs follow nvme-cli 2.3's JSON printer (keys "Current Device Self-Test
 Operation", "Current Device Self-Test Completion", "List of Valid Reports", "Self test
 result", "Self test code", "Power on hours", "Failing LBA"; `id-ctrl` key "oacs") and
-its error text for a refused admin command.
+its error text for a refused admin command. The two captures are the parser tests' copies
+(tests/data/parsers/smartctl, kept once).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+CAPTURES = HERE.parents[1] / "parsers" / "smartctl"
 DEV = "/dev/sda"
 NVME = "/dev/nvme0"
 POLL = ["smartctl", "--json", "-c", "-l", "selftest", DEV]
@@ -31,7 +33,7 @@ NSTART = ["nvme", "device-self-test", NVME, "--self-test-code=1"]
 NABORT = ["nvme", "device-self-test", NVME, "--self-test-code=15"]
 NID = ["nvme", "id-ctrl", NVME, "--output-format=json"]
 
-BASE = json.loads((HERE / "base_scrutiny__smart-ata.json").read_text())
+BASE = json.loads((CAPTURES / "scrutiny__smart-ata.json").read_text())
 DONE = {"value": 0, "string": "completed without error", "passed": True}
 
 
@@ -165,7 +167,7 @@ def main() -> None:
     # ATA drive that reports no self-test capability.
     write("ata_unsupported", [(POLL, ata(POLL, idle, supported=False), 0, "")])
     # Disk behind a USB bridge smartctl does not know: the real error output, exit status 1.
-    usb = json.loads((HERE / "base_devicehub-teal__snapshot-err__ERROR_sdb.json").read_text())
+    usb = json.loads((CAPTURES / "devicehub-teal__snapshot-err__ERROR_sdb.json").read_text())
     write("usb_bridge", [(POLL, usb, 1, "")])
     # NVMe through nvme-cli: short test 0 -> 45 -> 90 % then passed.
     write("nvme_passed", [
