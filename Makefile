@@ -15,7 +15,7 @@ APT_PACKAGES += dmsetup
 # the label uses DejaVu Sans Condensed, which only -extra ships
 APT_PACKAGES += fonts-dejavu-extra
 
-.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-label bench-server bench-station bench-cli image test-iso test-guest pxe test-stick test-functions-vm clean
+.PHONY: setup apt venv test lint unit demo fuzz-server bench bench-wipe bench-wipe-device bench-label bench-server bench-station bench-cli image test-iso test-guest pxe test-stick test-functions-vm clean
 
 setup: apt venv
 
@@ -61,8 +61,14 @@ fuzz-server: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# Every wipe figure of issue #16 in one run (loops, CPU per GiB, N disks, then the QEMU
+# device-limited classes); README "Wipe benchmarks" gives its duration.
 bench-wipe: setup
 	$(BIN)/python -m bench.wipe
+
+# Only the device-limited part: one QEMU test-guest boot with throttled disks (README).
+bench-wipe-device: setup
+	$(BIN)/python -m bench.wipe_device
 
 # ~3 min: SQLite ingest, PostgreSQL ingest and mixed load (enrol/revoke/certificate pages
 # beside), one vs two services on two ports; goals and load average beside each figure

@@ -9,7 +9,7 @@ import time
 import pytest
 from deuxvie.wipe.ioerrors import ErrorLog
 from deuxvie.wipe.parallel import run_blocks
-from deuxvie.wipe.progress import Interrupted, Meter
+from deuxvie.wipe.progress import Interrupted, Meter, WipeProgress
 
 SECTOR = 512
 
@@ -89,3 +89,18 @@ def test_bug_in_a_helper_is_not_swallowed() -> None:
     with pytest.raises(ValueError, match="boom"):
         run_blocks(_blocks(100), make_step, Meter("/dev/t", "verify", 409600, None, None),
                    "verify", workers=2)
+
+
+def test_meter_eta_counts_from_the_first_finished_block() -> None:
+    """A steady 100 bytes/s after a 5 s pipeline fill: at half-way the ETA is the 5 s the
+    second half really takes, not the 10 s an average since the phase's start would say."""
+    now = [0.0]
+    seen: list[WipeProgress] = []
+    meter = Meter("/dev/t", "verify", 1000, seen.append, None, min_interval_s=0,
+                  clock=lambda: now[0])
+    now[0] = 5.0
+    meter.update(100)  # the first block, after the fill
+    now[0] = 9.0
+    meter.update(500)
+    assert seen[-1].bytes_per_s == pytest.approx(100.0)
+    assert seen[-1].eta_s == pytest.approx(5.0)

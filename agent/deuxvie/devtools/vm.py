@@ -94,6 +94,10 @@ class Disk:
     errors: tuple[InjectedError, ...] = ()
     # extra `-device` properties, e.g. (("smart_critical_warning", "4"),) on an NVMe
     device_props: tuple[tuple[str, str], ...] = ()
+    # QEMU -drive throttling.bps-read / throttling.bps-write (bytes/s): a real device's
+    # sustained speed, so a benchmark meets the device's limit and not the host file's
+    read_bps: int | None = None
+    write_bps: int | None = None
 
     @classmethod
     def nvme(cls, image: Path, serial: str, **kw: object) -> Disk:
@@ -413,6 +417,10 @@ def qemu_argv(
             )
         else:
             drive = f"if=none,id={drive_id},file={qemu_escape(str(disk.image))},{drive_opts}"
+        if disk.read_bps:
+            drive += f",throttling.bps-read={disk.read_bps}"
+        if disk.write_bps:
+            drive += f",throttling.bps-write={disk.write_bps}"
         argv += ["-drive", drive]
         props = "".join(f",{k}={qemu_escape(v)}" for k, v in disk.device_props)
         serial = qemu_escape(disk.serial)
