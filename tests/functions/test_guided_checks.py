@@ -121,7 +121,7 @@ def test_functions_step_asks_the_operator_only_in_attended_runs(tmp_path: Path) 
     bundle = Path(__file__).resolve().parents[1] / "data" / "bundles" / "laptop-t440"
     asked: list[int] = []
 
-    def guided(fi: FunctionInventory, auto: tuple[FunctionResult, ...]
+    def guided(fi: FunctionInventory, auto: tuple[FunctionResult, ...], policy: object
                ) -> tuple[FunctionResult, ...]:
         asked.append(len(auto))
         return tuple(r if r.id != "keyboard" else FunctionResult(

@@ -126,13 +126,11 @@ def _guided(ui: Any, config: Config, host: Host) -> Any:
     """The attended function checks, on the PC's own keyboard, with the live display paused
     (the UI's `paused()`, as for the wipe question)."""
     from deuxvie.functions.guided import GUIDED_IDS, evdev_operator, run_guided
-    from deuxvie.grading.policy import load_policy
-
-    def guided(fi: Any, automatic: tuple[Any, ...]) -> tuple[Any, ...]:
+    def guided(fi: Any, automatic: tuple[Any, ...], policy: Any) -> tuple[Any, ...]:
         op, reader = evdev_operator(fi, config.operator or "opérateur", config.language)
         with reader, ui.paused():
             return run_guided(op, fi, automatic, only=GUIDED_IDS, layout=config.language,
-                              host=host, policy=load_policy(config.policy_file).functions)
+                              host=host, policy=policy)
 
     return guided
 

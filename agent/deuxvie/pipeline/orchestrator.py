@@ -128,7 +128,7 @@ class Pipeline:
         `extra_disks` are added to the inventory's disks, or replace them with
         `only_extra_disks` (the demo: its loop devices are the virtual PC's disks, the dev
         machine's own disk is not part of it). `guided(functions inventory, automatic
-        results) -> results` runs the attended function checks."""
+        results, functions policy) -> results` runs the attended function checks."""
         self.host = host
         self.config = config
         self.steps = steps

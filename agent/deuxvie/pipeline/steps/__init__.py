@@ -130,7 +130,9 @@ class RunData:
     interrupted: bool = False
     # Attended runs: the guided checks of the functions step (the UI pauses its display and
     # hands the console to them); None in unattended runs and tests.
-    guided: Callable[[Any, tuple[FunctionResult, ...]], tuple[FunctionResult, ...]] | None = None
+    # (functions inventory, automatic results, the run's functions policy) -> all results
+    guided: Callable[[Any, tuple[FunctionResult, ...], Any],
+                     tuple[FunctionResult, ...]] | None = None
     policy: Any = None  # grading.policy.Policy, read once a run (steps.common.policy_for)
 
 

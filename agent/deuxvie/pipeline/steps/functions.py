@@ -16,7 +16,7 @@ def functions_step(ctx: StepContext) -> StepOutput:
     results = list(run_unattended(ctx.host, data.inventory, data.diagnostics, policy))
     fi = data.inventory.functions.value
     if data.guided is not None and not data.config.unattended and fi is not None:
-        results = list(data.guided(fi, tuple(results)))
+        results = list(data.guided(fi, tuple(results), policy.functions))
     data.functions = results
     counts: dict[str, int] = {}
     for r in results:
