@@ -345,11 +345,10 @@ def _store(
     envelope_text: str,
     payload_sha256: str,
     station_id: str,
-    workshop_id: str | None = None,
-    settled: SettledRows | None = None,
+    workshop_id: str | None,
+    settled: SettledRows,
 ) -> IngestResult:
     sql = _UPSERTS[conn.dialect.name]
-    settled = settled or SettledRows()
     dev = report["device"]
     device_id = conn.execute(sql.device, {
         "identity_hash": dev["identity_hash"], "vendor": dev["vendor"], "model": dev["model"],
